@@ -1,0 +1,129 @@
+package scs
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxCookieHeader bounds how much of the Cookie headers cookieValue reads:
+// browsers send at most a few KiB, and a larger header is not ours to parse.
+const maxCookieHeader = 16 << 10
+
+// cookieValue returns the value of the first cookie called name in r, or ""
+// when there is none. Unlike r.Cookie it allocates nothing: it scans the
+// Cookie headers in place. Quotes around the value are removed.
+func cookieValue(r *http.Request, name string) string {
+	read := 0
+	for _, line := range r.Header["Cookie"] {
+		read += len(line)
+		if read > maxCookieHeader {
+			return ""
+		}
+		for len(line) > 0 {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			part = strings.TrimLeft(part, " \t")
+			k, v, ok := strings.Cut(part, "=")
+			if !ok || k != name {
+				continue
+			}
+			v = strings.TrimRight(v, " \t")
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			return v
+		}
+	}
+	return ""
+}
+
+// setCookie returns the Set-Cookie header value for token, formatted exactly
+// as net/http's Cookie.String formats it. A zero expiry gives an expired
+// cookie; persist adds Expires and Max-Age for a live one.
+func (c SessionCookie) setCookie(token string, expiry time.Time, persist bool, now time.Time) string {
+	hc := http.Cookie{
+		Name:        c.Name,
+		Value:       token,
+		Path:        c.Path,
+		Domain:      c.Domain,
+		HttpOnly:    c.HttpOnly,
+		Secure:      c.Secure,
+		SameSite:    c.SameSite,
+		Partitioned: c.Partitioned,
+	}
+	switch {
+	case expiry.IsZero():
+		hc.Expires = time.Unix(1, 0)
+		hc.MaxAge = -1
+	case persist:
+		hc.Expires = time.Unix(expiry.Unix()+1, 0)     // rounded up to the second
+		hc.MaxAge = int(expiry.Sub(now).Seconds() + 1) // likewise
+	}
+	if c.Domain != "" || !plainCookiePath(c.Path) || !plainToken(c.Name) || !plainToken(token) {
+		return hc.String()
+	}
+	return appendCookie(make([]byte, 0, 160), &hc)
+}
+
+// appendCookie formats a cookie whose name, value and path need no checks or
+// escaping and which has no Domain, as Cookie.String would.
+func appendCookie(b []byte, c *http.Cookie) string {
+	b = append(b, c.Name...)
+	b = append(b, '=')
+	b = append(b, c.Value...)
+	if c.Path != "" {
+		b = append(b, "; Path="...)
+		b = append(b, c.Path...)
+	}
+	if !c.Expires.IsZero() {
+		b = append(b, "; Expires="...)
+		b = c.Expires.UTC().AppendFormat(b, http.TimeFormat)
+	}
+	if c.MaxAge > 0 {
+		b = append(b, "; Max-Age="...)
+		b = strconv.AppendInt(b, int64(c.MaxAge), 10)
+	} else if c.MaxAge < 0 {
+		b = append(b, "; Max-Age=0"...)
+	}
+	if c.HttpOnly {
+		b = append(b, "; HttpOnly"...)
+	}
+	if c.Secure {
+		b = append(b, "; Secure"...)
+	}
+	switch c.SameSite {
+	case http.SameSiteNoneMode:
+		b = append(b, "; SameSite=None"...)
+	case http.SameSiteLaxMode:
+		b = append(b, "; SameSite=Lax"...)
+	case http.SameSiteStrictMode:
+		b = append(b, "; SameSite=Strict"...)
+	}
+	if c.Partitioned {
+		b = append(b, "; Partitioned"...)
+	}
+	return string(b)
+}
+
+// plainToken reports whether s is non-empty and made of letters, digits, '-'
+// and '_' only: safe as a cookie name or value as it is.
+func plainToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isBase64URL(s[i]) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// plainCookiePath reports whether net/http would write p unchanged.
+func plainCookiePath(p string) bool {
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c < 0x20 || c >= 0x7f || c == ';' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,3 @@
+module github.com/seed3bbca6c1/scs
+
+go 1.26

@@ -1,0 +1,117 @@
+// Package memstore is an in-memory session store, the default store of
+// scs.SessionManager. Sessions are lost when the process stops, so it suits
+// development, tests, and applications that accept that.
+package memstore
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/seed3bbca6c1/scs/cleanup"
+)
+
+// Store is an in-memory session store. Create one with New or
+// NewWithCleanupInterval; it is safe for concurrent use.
+type Store struct {
+	mu    sync.RWMutex    // guards items
+	items map[string]item // by token
+
+	runner *cleanup.Runner
+}
+
+type item struct {
+	data   []byte
+	expiry int64 // Unix nanoseconds
+}
+
+// New returns a store that deletes expired sessions every minute.
+func New() *Store {
+	return NewWithCleanupInterval(time.Minute)
+}
+
+// NewWithCleanupInterval returns a store that deletes expired sessions every
+// interval; an interval of 0 deletes none (expired sessions are never found
+// nor listed, but keep their memory). The cleanup goroutine starts with the
+// first Commit and ends with StopCleanup.
+func NewWithCleanupInterval(interval time.Duration) *Store {
+	s := &Store{items: make(map[string]item)}
+	s.runner = cleanup.New(interval, s.deleteExpired)
+	return s
+}
+
+// Find returns the data for token, with found false when it is missing or
+// expired. The returned slice must not be modified.
+func (s *Store) Find(token string) ([]byte, bool, error) {
+	s.mu.RLock()
+	it, ok := s.items[token]
+	s.mu.RUnlock()
+	if !ok || time.Now().UnixNano() >= it.expiry {
+		return nil, false, nil
+	}
+	return it.data, true, nil
+}
+
+// Commit stores a copy of b for token until expiry, replacing any data and
+// expiry the token had.
+func (s *Store) Commit(token string, b []byte, expiry time.Time) error {
+	s.runner.Start()
+	it := item{data: append(make([]byte, 0, len(b)), b...), expiry: expiry.UnixNano()}
+	s.mu.Lock()
+	s.items[token] = it
+	s.mu.Unlock()
+	return nil
+}
+
+// Delete removes token; a missing token is not an error.
+func (s *Store) Delete(token string) error {
+	s.mu.Lock()
+	delete(s.items, token)
+	s.mu.Unlock()
+	return nil
+}
+
+// All returns the data of every live session by token, an empty map when
+// there is none.
+func (s *Store) All() (map[string][]byte, error) {
+	now := time.Now().UnixNano()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	all := make(map[string][]byte, len(s.items))
+	for token, it := range s.items {
+		if now < it.expiry {
+			all[token] = it.data
+		}
+	}
+	return all, nil
+}
+
+// StopCleanup stops the cleanup goroutine and waits for it to end. It is
+// safe to call more than once, and when no goroutine runs.
+func (s *Store) StopCleanup() {
+	s.runner.Stop()
+}
+
+// deleteExpired removes expired sessions, a bounded batch per lock so that
+// requests are never held up for long.
+func (s *Store) deleteExpired(ctx context.Context) error {
+	const batch = 1000
+	for ctx.Err() == nil {
+		now := time.Now().UnixNano()
+		n := 0
+		s.mu.Lock()
+		for token, it := range s.items {
+			if now >= it.expiry {
+				delete(s.items, token)
+				if n++; n == batch {
+					break
+				}
+			}
+		}
+		s.mu.Unlock()
+		if n < batch {
+			return nil
+		}
+	}
+	return nil
+}

@@ -1,0 +1,193 @@
+// Package scs manages HTTP sessions: it loads and saves session data through
+// middleware, keeps the data in a pluggable store, and sends the session token
+// to the client in a cookie.
+//
+// It is a drop-in replacement for github.com/alexedwards/scs/v2: the same API,
+// defaults, payload encoding and store layouts, so an application switches by
+// changing its import paths and keeps its users' sessions.
+package scs
+
+import (
+	"context"
+	"log"
+	"net/http"
+	"time"
+
+	"github.com/seed3bbca6c1/scs/memstore"
+)
+
+// Session is an alias of SessionManager, kept for SCS v1 style code.
+type Session = SessionManager
+
+// SessionManager holds the configuration of a session and its store. Create
+// one with New, which writes every default out, then change the exported
+// fields before serving requests. A SessionManager is safe for concurrent use;
+// its fields must not change while it serves requests.
+type SessionManager struct {
+	// IdleTimeout is how long a session may go unused before it expires.
+	// Every request that loads the session extends it. Zero (the default)
+	// means no idle timeout.
+	IdleTimeout time.Duration
+
+	// Lifetime is the absolute maximum length of a session, however active.
+	// The default is 24 hours.
+	Lifetime time.Duration
+
+	// Store holds the session data. The default is an in-memory
+	// memstore.Store with a cleanup goroutine every minute.
+	Store Store
+
+	// Cookie configures the session cookie.
+	Cookie SessionCookie
+
+	// Codec encodes session data for the store. The default is GobCodec.
+	Codec Codec
+
+	// ErrorFunc is called by LoadAndSave when loading or saving fails. The
+	// default logs the error and answers 500 Internal Server Error.
+	ErrorFunc func(http.ResponseWriter, *http.Request, error)
+
+	// HashTokenInStore makes the store key the SHA-256 hash of the token
+	// (base64url, no padding) rather than the token itself, so that a leak
+	// of the store does not leak usable tokens. The default is false.
+	HashTokenInStore bool
+
+	// contextKey is this manager's key for its session data in a request's
+	// context; copies of the manager share it.
+	contextKey *contextKey
+
+	// now is the clock; nil means time.Now. Tests set it.
+	now func() time.Time
+}
+
+// SessionCookie configures the session cookie. The zero value is a
+// non-persistent cookie with no attributes; New sets the defaults listed on
+// each field.
+type SessionCookie struct {
+	// Name is the cookie's name. The default is "session". It must be a
+	// valid cookie name and differ between managers serving one request.
+	Name string
+
+	// Domain is the cookie's Domain attribute. The default is empty: the
+	// cookie is sent only to the host that set it.
+	Domain string
+
+	// HttpOnly sets the HttpOnly attribute. The default is true.
+	HttpOnly bool
+
+	// Path is the cookie's Path attribute. The default is "/".
+	Path string
+
+	// SameSite is the cookie's SameSite attribute. The default is
+	// http.SameSiteLaxMode.
+	SameSite http.SameSite
+
+	// Secure sets the Secure attribute (send over HTTPS only). The default
+	// is false.
+	Secure bool
+
+	// Partitioned sets the Partitioned attribute (CHIPS). The default is
+	// false.
+	Partitioned bool
+
+	// Persist makes the cookie outlive the browser session, with Expires
+	// and Max-Age set to the session's expiry. The default is true. When
+	// false the cookie persists only after RememberMe(ctx, true).
+	Persist bool
+}
+
+// New returns a SessionManager with the defaults: Lifetime 24h, no idle
+// timeout, a memstore store, GobCodec, and a persistent, HttpOnly, SameSite=Lax
+// cookie named "session" with Path "/".
+func New() *SessionManager {
+	return &SessionManager{
+		IdleTimeout: 0,
+		Lifetime:    24 * time.Hour,
+		Store:       memstore.New(),
+		Codec:       GobCodec{},
+		ErrorFunc:   defaultErrorFunc,
+		contextKey:  new(contextKey),
+		Cookie: SessionCookie{
+			Name:        "session",
+			Domain:      "",
+			HttpOnly:    true,
+			Path:        "/",
+			SameSite:    http.SameSiteLaxMode,
+			Secure:      false,
+			Partitioned: false,
+			Persist:     true,
+		},
+	}
+}
+
+// NewSession returns New().
+//
+// Deprecated: use New.
+func NewSession() *SessionManager {
+	return New()
+}
+
+// LoadAndSave is middleware that loads the session named by the request's
+// cookie (or starts a new one), passes it to next in the request's context,
+// and saves it when the handler has changed it. The Set-Cookie header is
+// written before the first byte or status of the response leaves, so the
+// client's cookie and the store agree. A cookie value that cannot be a token
+// starts a new session without a store look-up.
+func (s *SessionManager) LoadAndSave(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Vary", "Cookie")
+
+		ctx, err := s.Load(r.Context(), cookieValue(r, s.Cookie.Name))
+		if err != nil {
+			s.ErrorFunc(w, r, err)
+			return
+		}
+		sr := r.WithContext(ctx)
+		sw := &responseWriter{ResponseWriter: w, request: sr, manager: s}
+		next.ServeHTTP(sw, sr)
+		sw.commit()
+	})
+}
+
+// commitAndWriteSessionCookie saves a modified session and writes its cookie,
+// or writes an expired cookie for a destroyed one. It reports whether it
+// succeeded; on failure it has called ErrorFunc.
+func (s *SessionManager) commitAndWriteSessionCookie(w http.ResponseWriter, r *http.Request) bool {
+	ctx := r.Context()
+	switch s.Status(ctx) {
+	case Modified:
+		token, expiry, err := s.Commit(ctx)
+		if err != nil {
+			s.ErrorFunc(w, r, err)
+			return false
+		}
+		s.WriteSessionCookie(ctx, w, token, expiry)
+	case Destroyed:
+		s.WriteSessionCookie(ctx, w, "", time.Time{})
+	}
+	return true
+}
+
+// WriteSessionCookie adds the session cookie for token to w's headers, with
+// Cache-Control: no-cache="Set-Cookie" so that caches do not store it. A
+// zero expiry writes an expired cookie, which deletes the client's copy. The
+// cookie carries Expires and Max-Age when Cookie.Persist is set or the
+// session asked for RememberMe.
+func (s *SessionManager) WriteSessionCookie(ctx context.Context, w http.ResponseWriter, token string, expiry time.Time) {
+	persist := s.Cookie.Persist || (!expiry.IsZero() && s.GetBool(ctx, rememberMeKey))
+	h := w.Header()
+	h.Add("Set-Cookie", s.Cookie.setCookie(token, expiry, persist, s.clock()))
+	h.Add("Cache-Control", `no-cache="Set-Cookie"`)
+}
+
+func (s *SessionManager) clock() time.Time {
+	if s.now != nil {
+		return s.now()
+	}
+	return time.Now()
+}
+
+func defaultErrorFunc(w http.ResponseWriter, r *http.Request, err error) {
+	log.Output(2, err.Error())
+	http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+}

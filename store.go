@@ -1,0 +1,108 @@
+package scs
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Store is the interface for session stores. Tokens given to a store are
+// either the session token itself (43 base64url characters) or, with
+// SessionManager.HashTokenInStore, its SHA-256 hash in the same alphabet.
+//
+// A Store must be safe for concurrent use by multiple goroutines.
+type Store interface {
+	// Delete removes the session token and its data from the store. If the
+	// token does not exist Delete is a no-op and returns nil.
+	Delete(token string) (err error)
+
+	// Find returns the data for a session token. If the token is not found
+	// or has expired, found is false and err is nil. Tampered or malformed
+	// tokens also give found=false and a nil error: err is for system
+	// errors only.
+	Find(token string) (b []byte, found bool, err error)
+
+	// Commit adds the session token and data to the store with the given
+	// expiry time, overwriting the data and expiry of an existing token.
+	Commit(token string, b []byte, expiry time.Time) (err error)
+}
+
+// IterableStore is a Store that can list its live sessions.
+type IterableStore interface {
+	// All returns the data of every session that has not expired, keyed by
+	// token. With no live sessions it returns an empty, non-nil map.
+	All() (map[string][]byte, error)
+}
+
+// CtxStore is a Store whose methods also take a context.Context. The
+// SessionManager prefers these methods and passes the request's context, so a
+// cancelled request stops its store I/O.
+type CtxStore interface {
+	Store
+
+	// DeleteCtx is Store.Delete with a context.
+	DeleteCtx(ctx context.Context, token string) (err error)
+
+	// FindCtx is Store.Find with a context.
+	FindCtx(ctx context.Context, token string) (b []byte, found bool, err error)
+
+	// CommitCtx is Store.Commit with a context.
+	CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) (err error)
+}
+
+// IterableCtxStore is an IterableStore whose All also takes a context.
+type IterableCtxStore interface {
+	// AllCtx is IterableStore.All with a context.
+	AllCtx(ctx context.Context) (map[string][]byte, error)
+}
+
+// storeKey returns the key under which the store holds token: the token
+// itself, or its hash with HashTokenInStore. hashed says token is already a
+// store key (sessions loaded by Iterate).
+func (s *SessionManager) storeKey(token string, hashed bool) string {
+	if s.HashTokenInStore && !hashed {
+		return hashToken(token)
+	}
+	return token
+}
+
+func (s *SessionManager) storeFind(ctx context.Context, token string, hashed bool) ([]byte, bool, error) {
+	key := s.storeKey(token, hashed)
+	if cs, ok := s.Store.(CtxStore); ok {
+		return cs.FindCtx(ctx, key)
+	}
+	return s.Store.Find(key)
+}
+
+func (s *SessionManager) storeCommit(ctx context.Context, token string, hashed bool, b []byte, expiry time.Time) error {
+	key := s.storeKey(token, hashed)
+	if cs, ok := s.Store.(CtxStore); ok {
+		return cs.CommitCtx(ctx, key, b, expiry)
+	}
+	return s.Store.Commit(key, b, expiry)
+}
+
+func (s *SessionManager) storeDelete(ctx context.Context, token string, hashed bool) error {
+	key := s.storeKey(token, hashed)
+	if cs, ok := s.Store.(CtxStore); ok {
+		return cs.DeleteCtx(ctx, key)
+	}
+	return s.Store.Delete(key)
+}
+
+func (s *SessionManager) storeAll(ctx context.Context) (map[string][]byte, error) {
+	var all map[string][]byte
+	var err error
+	switch st := s.Store.(type) {
+	case IterableCtxStore:
+		all, err = st.AllCtx(ctx)
+	case IterableStore:
+		all, err = st.All()
+	default:
+		return nil, fmt.Errorf("%w: %T implements neither IterableStore nor IterableCtxStore", ErrNotIterable, s.Store)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("scs: list sessions: %w", err)
+	}
+	return all, nil
+}

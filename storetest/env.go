@@ -1,0 +1,60 @@
+package storetest
+
+import (
+	"net"
+	"os"
+	"testing"
+	"time"
+)
+
+// InCI reports whether the tests run in CI (the CI environment variable is
+// "true" or "1"), where a missing test server is a failure, not a skip.
+func InCI() bool {
+	v := os.Getenv("CI")
+	return v == "true" || v == "1"
+}
+
+// Server returns the address (a DSN, URL or host:port) of the test server
+// named by the environment variable env, or def when env is unset, after
+// checking with probe that the server answers. When it does not, the test
+// fails in CI and is skipped elsewhere with a message naming env. A nil
+// probe accepts any address.
+func Server(t testing.TB, env, def string, probe func(addr string) error) string {
+	t.Helper()
+	addr := os.Getenv(env)
+	if addr == "" {
+		addr = def
+	}
+	if probe == nil {
+		return addr
+	}
+	if err := probe(addr); err != nil {
+		if InCI() {
+			t.Fatalf("test server %s (%s) does not answer: %v; scripts/services.sh starts it", env, addr, err)
+		}
+		t.Skipf("test server %s (%s) does not answer: %v; run scripts/services.sh or set %s", env, addr, err, env)
+	}
+	return addr
+}
+
+// Optional returns the value of the environment variable env, and skips the
+// test when it is unset, in CI too. It is for engines that cannot run on the
+// CI machine (SQL Server, CockroachDB); their READMEs say so.
+func Optional(t testing.TB, env string) string {
+	t.Helper()
+	v := os.Getenv(env)
+	if v == "" {
+		t.Skipf("%s is not set: no server of this kind runs here; set it to run this test against one", env)
+	}
+	return v
+}
+
+// Dial is a probe for Server that checks a TCP listener answers at a
+// host:port address.
+func Dial(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		return err
+	}
+	return c.Close()
+}
