@@ -63,18 +63,23 @@ func (c *sessionCtx) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// loaded is the session data and the context that carries it, allocated
-// together.
+// loaded is what LoadAndSave allocates per request, in one piece: the
+// session data, the context that carries it, and the response writer.
 type loaded struct {
 	ctx sessionCtx
 	sd  sessionData
+	w   responseWriter
 }
 
-func (s *SessionManager) newContext(parent context.Context, deadline time.Time, token string, values map[string]interface{}) context.Context {
+func (s *SessionManager) newLoaded(parent context.Context, deadline time.Time, token string, values map[string]interface{}) *loaded {
 	l := &loaded{}
 	l.sd.deadline, l.sd.token, l.sd.values = deadline, token, values
 	l.ctx = sessionCtx{Context: parent, key: s.contextKey, sd: &l.sd}
-	return &l.ctx
+	return l
+}
+
+func (s *SessionManager) newContext(parent context.Context, deadline time.Time, token string, values map[string]interface{}) context.Context {
+	return &s.newLoaded(parent, deadline, token, values).ctx
 }
 
 // Load returns a copy of ctx that carries the session for token, read from
@@ -85,26 +90,34 @@ func (s *SessionManager) Load(ctx context.Context, token string) (context.Contex
 	if _, ok := ctx.Value(s.contextKey).(*sessionData); ok {
 		return ctx, nil
 	}
+	l, err := s.load(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return &l.ctx, nil
+}
+
+// load reads the session for token, or starts a new one.
+func (s *SessionManager) load(ctx context.Context, token string) (*loaded, error) {
 	if !validToken(token) {
-		return s.newContext(ctx, s.clock().Add(s.Lifetime).UTC(), "", nil), nil
+		return s.newLoaded(ctx, s.clock().Add(s.Lifetime).UTC(), "", nil), nil
 	}
 	b, found, err := s.storeFind(ctx, token, false)
 	if err != nil {
 		return nil, fmt.Errorf("scs: load session: %w", err)
 	}
 	if !found {
-		return s.newContext(ctx, s.clock().Add(s.Lifetime).UTC(), "", nil), nil
+		return s.newLoaded(ctx, s.clock().Add(s.Lifetime).UTC(), "", nil), nil
 	}
 	deadline, values, err := s.Codec.Decode(b)
 	if err != nil {
 		return nil, fmt.Errorf("scs: decode session: %w", err)
 	}
-	ctx = s.newContext(ctx, deadline, token, values)
+	l := s.newLoaded(ctx, deadline, token, values)
 	if s.IdleTimeout > 0 {
-		// Saving extends the idle expiry.
-		s.getSessionData(ctx).status = Modified
+		l.sd.status = Modified // saving extends the idle expiry
 	}
-	return ctx, nil
+	return l, nil
 }
 
 // Commit saves the session data in ctx to the store, generating a token for

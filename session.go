@@ -137,15 +137,20 @@ func (s *SessionManager) LoadAndSave(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Vary", "Cookie")
 
-		ctx, err := s.Load(r.Context(), cookieValue(r, s.Cookie.Name))
+		ctx := r.Context()
+		if _, ok := ctx.Value(s.contextKey).(*sessionData); ok {
+			next.ServeHTTP(w, r) // an outer LoadAndSave of this manager saves it
+			return
+		}
+		l, err := s.load(ctx, cookieValue(r, s.Cookie.Name))
 		if err != nil {
 			s.ErrorFunc(w, r, err)
 			return
 		}
-		sr := r.WithContext(ctx)
-		sw := &responseWriter{ResponseWriter: w, request: sr, manager: s}
-		next.ServeHTTP(sw, sr)
-		sw.commit()
+		sr := r.WithContext(&l.ctx)
+		l.w = responseWriter{ResponseWriter: w, request: sr, manager: s}
+		next.ServeHTTP(&l.w, sr)
+		l.w.commit()
 	})
 }
 

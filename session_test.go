@@ -810,3 +810,15 @@ func FuzzCookieToken(f *testing.F) {
 		}
 	})
 }
+
+func TestNestedLoadAndSaveOfOneManagerSavesOnce(t *testing.T) {
+	s := newManager(t)
+	cs := &countingStore{Store: s.Store}
+	s.Store = cs
+	h := s.LoadAndSave(s.LoadAndSave(put(s, "k", "v")))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	if n := len(w.Result().Cookies()); n != 1 || cs.commits != 1 {
+		t.Fatalf("%d cookies and %d commits, want 1 and 1", n, cs.commits)
+	}
+}

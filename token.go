@@ -17,7 +17,9 @@ func generateToken() (string, error) {
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("scs: generate token: %w", err)
 	}
-	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+	var t [tokenLen]byte
+	base64.RawURLEncoding.Encode(t[:], b[:])
+	return string(t[:]), nil
 }
 
 // hashToken returns the store key of token when HashTokenInStore is set: its
