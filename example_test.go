@@ -116,3 +116,25 @@ func ExampleSessionManager_Iterate() {
 	fmt.Println(left, "session left")
 	// Output: 1 session left
 }
+
+func ExampleSessionManager_LoadAndSaveHeader() {
+	sessionManager := scs.New()
+	api := sessionManager.LoadAndSaveHeader("X-Session-Token", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := sessionManager.GetInt(r.Context(), "calls") + 1
+		sessionManager.Put(r.Context(), "calls", n)
+		fmt.Fprintf(w, "call %d", n)
+	}))
+
+	var token string
+	for i := 0; i < 2; i++ {
+		r := httptest.NewRequest("POST", "/api", nil)
+		r.Header.Set("X-Session-Token", token) // the client sends back what it was given
+		w := httptest.NewRecorder()
+		api.ServeHTTP(w, r)
+		token = w.Header().Get("X-Session-Token")
+		fmt.Println(w.Body.String())
+	}
+	// Output:
+	// call 1
+	// call 2
+}

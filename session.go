@@ -134,42 +134,77 @@ func NewSession() *SessionManager {
 // client's cookie and the store agree. A cookie value that cannot be a token
 // starts a new session without a store look-up.
 func (s *SessionManager) LoadAndSave(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Add("Vary", "Cookie")
+	return s.loadAndSave(next, "")
+}
 
+// LoadAndSaveHeader is LoadAndSave for clients that carry the session token
+// in a request header instead of a cookie, such as API and mobile clients.
+// It reads the token from the request header called name, and when the
+// session is saved it sets the response header of that name to the token:
+// the client sends it back on its next request. After Destroy the response
+// header is present and empty. No cookie is read or written, and Vary names
+// the header.
+func (s *SessionManager) LoadAndSaveHeader(name string, next http.Handler) http.Handler {
+	return s.loadAndSave(next, http.CanonicalHeaderKey(name))
+}
+
+// loadAndSave is LoadAndSave with the token in a cookie (header == "") or in
+// the named header.
+func (s *SessionManager) loadAndSave(next http.Handler, header string) http.Handler {
+	vary := "Cookie"
+	if header != "" {
+		vary = header
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Vary", vary)
 		ctx := r.Context()
 		if _, ok := ctx.Value(s.contextKey).(*sessionData); ok {
 			next.ServeHTTP(w, r) // an outer LoadAndSave of this manager saves it
 			return
 		}
-		l, err := s.load(ctx, cookieValue(r, s.Cookie.Name))
+		var token string
+		if header == "" {
+			token = cookieValue(r, s.Cookie.Name)
+		} else if v := r.Header[header]; len(v) > 0 {
+			token = v[0]
+		}
+		l, err := s.load(ctx, token)
 		if err != nil {
 			s.ErrorFunc(w, r, err)
 			return
 		}
 		sr := r.WithContext(&l.ctx)
-		l.w = responseWriter{ResponseWriter: w, request: sr, manager: s}
+		l.w = responseWriter{ResponseWriter: w, request: sr, manager: s, header: header}
 		next.ServeHTTP(&l.w, sr)
 		l.w.commit()
 	})
 }
 
-// commitAndWriteSessionCookie saves a modified session and writes its cookie,
-// or writes an expired cookie for a destroyed one. It reports whether it
-// succeeded; on failure it has called ErrorFunc.
-func (s *SessionManager) commitAndWriteSessionCookie(w http.ResponseWriter, r *http.Request) bool {
+// commitAndWriteToken saves a modified session and sends its token to the
+// client, in the session cookie or, when header is set, in that response
+// header; for a destroyed session it sends an expired cookie or an empty
+// header. It reports whether it succeeded; on failure it has called
+// ErrorFunc.
+func (s *SessionManager) commitAndWriteToken(w http.ResponseWriter, r *http.Request, header string) bool {
 	ctx := r.Context()
+	var token string
+	var expiry time.Time
 	switch s.Status(ctx) {
 	case Modified:
-		token, expiry, err := s.Commit(ctx)
-		if err != nil {
+		var err error
+		if token, expiry, err = s.Commit(ctx); err != nil {
 			s.ErrorFunc(w, r, err)
 			return false
 		}
-		s.WriteSessionCookie(ctx, w, token, expiry)
 	case Destroyed:
-		s.WriteSessionCookie(ctx, w, "", time.Time{})
+	default:
+		return true
 	}
+	if header != "" {
+		w.Header()[header] = []string{token}
+		return true
+	}
+	s.WriteSessionCookie(ctx, w, token, expiry)
 	return true
 }
 

@@ -622,7 +622,7 @@ func TestIterate(t *testing.T) {
 			for i := 0; i < 6; i++ {
 				do(t, s, func(w http.ResponseWriter, r *http.Request) { s.Put(r.Context(), "userID", i%2) }, "")
 			}
-			parent := context.WithValue(context.Background(), struct{}{}, "parent")
+			parent := context.WithValue(context.Background(), parentKey{}, "parent")
 			err := s.Iterate(parent, func(ctx context.Context) error {
 				if sc, ok := ctx.(*sessionCtx); !ok || sc.Context != parent {
 					t.Error("Iterate grew a context chain")
@@ -822,3 +822,34 @@ func TestNestedLoadAndSaveOfOneManagerSavesOnce(t *testing.T) {
 		t.Fatalf("%d cookies and %d commits, want 1 and 1", n, cs.commits)
 	}
 }
+
+func TestLoadAndSaveHeader(t *testing.T) {
+	s := newManager(t)
+	serve := func(h http.HandlerFunc, token string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", "/", nil)
+		if token != "" {
+			r.Header.Set("X-Session-Token", token)
+		}
+		w := httptest.NewRecorder()
+		s.LoadAndSaveHeader("x-session-token", h).ServeHTTP(w, r)
+		return w
+	}
+	w := serve(put(s, "k", "v"), "")
+	tok := w.Header().Get("X-Session-Token")
+	if !validToken(tok) || w.Header().Get("Set-Cookie") != "" || w.Header().Get("Vary") != "X-Session-Token" {
+		t.Fatalf("headers after Put: %v", w.Header())
+	}
+	w = serve(getString(s, "k"), tok)
+	if w.Body.String() != "v" || w.Header().Get("X-Session-Token") != "" {
+		t.Fatalf("read: body %q headers %v", w.Body.String(), w.Header())
+	}
+	w = serve(func(w http.ResponseWriter, r *http.Request) { s.Destroy(r.Context()) }, tok)
+	if v, ok := w.Header()["X-Session-Token"]; !ok || v[0] != "" {
+		t.Fatalf("after Destroy the header is %q, %v; want present and empty", v, ok)
+	}
+	if w := serve(getString(s, "k"), tok); w.Body.String() != "" {
+		t.Error("destroyed session still loads")
+	}
+}
+
+type parentKey struct{}

@@ -19,8 +19,9 @@ type responseWriter struct {
 	http.ResponseWriter
 	request *http.Request
 	manager *SessionManager
-	written bool // the session was committed (or that was tried)
-	failed  bool // the commit failed and ErrorFunc answered
+	header  string // the token travels in this header, not in a cookie
+	written bool   // the session was committed (or that was tried)
+	failed  bool   // the commit failed and ErrorFunc answered
 }
 
 // commit saves the session and writes its cookie once.
@@ -29,7 +30,7 @@ func (w *responseWriter) commit() {
 		return
 	}
 	w.written = true
-	w.failed = !w.manager.commitAndWriteSessionCookie(w.ResponseWriter, w.request)
+	w.failed = !w.manager.commitAndWriteToken(w.ResponseWriter, w.request, w.header)
 }
 
 // Write commits the session, then writes b.
