@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"flag"
 	"net"
 	"os"
 	"testing"
@@ -57,4 +58,30 @@ func Dial(addr string) error {
 		return err
 	}
 	return c.Close()
+}
+
+// Main runs the tests of a store package whose tests need a server, for use
+// in TestMain:
+//
+//	func TestMain(m *testing.M) {
+//		os.Exit(storetest.Main(m, "SCS_REDIS_TEST_ADDR", "127.0.0.1:6379", storetest.Dial))
+//	}
+//
+// When the server named by env (or def) does not answer and the run is
+// neither in CI nor narrowed with -run, only the Test functions run: they
+// skip with a message naming env, while a runnable Example, which cannot
+// skip, would fail.
+func Main(m *testing.M, env, def string, probe func(addr string) error) int {
+	flag.Parse()
+	run := flag.Lookup("test.run")
+	if run != nil && run.Value.String() == "" && !InCI() {
+		addr := os.Getenv(env)
+		if addr == "" {
+			addr = def
+		}
+		if probe != nil && probe(addr) != nil {
+			_ = run.Value.Set("^Test")
+		}
+	}
+	return m.Run()
 }
