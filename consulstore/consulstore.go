@@ -1,0 +1,286 @@
+// Package consulstore is a Consul KV based session store for scs.
+package consulstore
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/consul/api"
+
+	"github.com/seed3bbca6c1/scs/cleanup"
+)
+
+const (
+	// defaultPrefix is the key prefix of New, the same as SCS v2's.
+	defaultPrefix = "scs:session:"
+
+	// defaultCleanupInterval is the cleanup interval of New.
+	defaultCleanupInterval = time.Minute
+
+	// headerLen is the length of the expiry that starts every value.
+	headerLen = 8
+
+	// deleteBatch is how many expired keys one cleanup transaction deletes,
+	// well under Consul's limit of operations per transaction (128 in 1.14).
+	deleteBatch = 64
+)
+
+// ConsulStore is a session store in Consul's KV store. Each session is one
+// key, the prefix followed by the token; its value is the expiry as 8 bytes of
+// big-endian Unix nanoseconds, then the session data. This is SCS v2's layout,
+// so sessions written by either are read by the other.
+//
+// Consul has no expiry of its own for KV entries, so a ConsulStore runs a
+// cleanup goroutine that deletes expired sessions; expired sessions are never
+// returned, whether or not the cleanup has removed them yet.
+//
+// Consul limits a value to 512 KiB by default (the agent's kv_max_value_size),
+// so session data can be at most 512 KiB less 8 bytes; Commit returns Consul's
+// error for larger data.
+//
+// A ConsulStore is safe for concurrent use. Create one with New or
+// NewWithOptions; the zero value is not usable.
+type ConsulStore struct {
+	kv     *api.KV
+	txn    *api.Txn
+	prefix string
+	runner *cleanup.Runner
+}
+
+// New returns a ConsulStore that keeps sessions under the key prefix
+// "scs:session:" of the client's KV store and deletes expired sessions every
+// minute, in a goroutine started on first use (see StopCleanup).
+func New(client *api.Client) *ConsulStore {
+	return NewWithOptions(client, defaultCleanupInterval, defaultPrefix)
+}
+
+// NewWithOptions returns a ConsulStore that keeps sessions under the given
+// key prefix and deletes expired sessions every cleanupInterval. A
+// cleanupInterval of 0 runs no cleanup goroutine, and expired sessions stay
+// in Consul until deleted by other means.
+//
+// Stores with different prefixes can share a Consul cluster, even when one
+// prefix starts with another ("scs:session:" and "scs:session:admin:"): a
+// store ignores keys whose remainder after its prefix contains ':' or '/',
+// which no session token does.
+func NewWithOptions(client *api.Client, cleanupInterval time.Duration, prefix string) *ConsulStore {
+	s := &ConsulStore{kv: client.KV(), txn: client.Txn(), prefix: prefix}
+	s.runner = cleanup.New(cleanupInterval, s.deleteExpired)
+	return s
+}
+
+// Find returns the data of the session token. If the token is not found or has
+// expired, found is false and err is nil.
+func (s *ConsulStore) Find(token string) (b []byte, found bool, err error) {
+	return s.FindCtx(context.Background(), token)
+}
+
+// FindCtx is Find with a context.
+func (s *ConsulStore) FindCtx(ctx context.Context, token string) (b []byte, found bool, err error) {
+	s.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return nil, false, fmt.Errorf("consulstore: find: %w", err)
+	}
+	pair, _, err := s.kv.Get(s.prefix+token, queryOptions(ctx))
+	if err != nil {
+		return nil, false, fmt.Errorf("consulstore: find: %w", err)
+	}
+	if pair == nil {
+		return nil, false, nil
+	}
+	b, live := decode(pair.Value, time.Now())
+	if !live {
+		return nil, false, nil
+	}
+	return b, true, nil
+}
+
+// Commit stores the session data under the token with the given expiry,
+// overwriting the data and expiry of an existing session.
+func (s *ConsulStore) Commit(token string, b []byte, expiry time.Time) error {
+	return s.CommitCtx(context.Background(), token, b, expiry)
+}
+
+// CommitCtx is Commit with a context.
+func (s *ConsulStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	s.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("consulstore: commit: %w", err)
+	}
+	pair := &api.KVPair{Key: s.prefix + token, Value: encode(b, expiry)}
+	if _, err := s.kv.Put(pair, writeOptions(ctx)); err != nil {
+		return fmt.Errorf("consulstore: commit: %w", err)
+	}
+	return nil
+}
+
+// Delete removes the session token and its data. Deleting a token that does
+// not exist is not an error.
+func (s *ConsulStore) Delete(token string) error {
+	return s.DeleteCtx(context.Background(), token)
+}
+
+// DeleteCtx is Delete with a context.
+func (s *ConsulStore) DeleteCtx(ctx context.Context, token string) error {
+	s.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("consulstore: delete: %w", err)
+	}
+	if _, err := s.kv.Delete(s.prefix+token, writeOptions(ctx)); err != nil {
+		return fmt.Errorf("consulstore: delete: %w", err)
+	}
+	return nil
+}
+
+// All returns the data of every session that has not expired, keyed by token.
+// With no live sessions it returns an empty, non-nil map. It reads every key
+// under the prefix in one request.
+func (s *ConsulStore) All() (map[string][]byte, error) {
+	return s.AllCtx(context.Background())
+}
+
+// AllCtx is All with a context.
+func (s *ConsulStore) AllCtx(ctx context.Context) (map[string][]byte, error) {
+	s.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("consulstore: all: %w", err)
+	}
+	pairs, _, err := s.kv.List(s.prefix, queryOptions(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("consulstore: all: %w", err)
+	}
+	now := time.Now()
+	sessions := make(map[string][]byte)
+	for _, pair := range pairs {
+		token, ok := s.token(pair.Key)
+		if !ok {
+			continue
+		}
+		if b, live := decode(pair.Value, now); live {
+			sessions[token] = b
+		}
+	}
+	return sessions, nil
+}
+
+// StopCleanup stops the cleanup goroutine and waits for it to end. It is safe
+// to call more than once, and on a store whose goroutine never started; after
+// it, the store still works but deletes no expired sessions. Call it when a
+// store is dropped before the program ends, as in tests.
+func (s *ConsulStore) StopCleanup() {
+	s.runner.Stop()
+}
+
+// deleteExpired is the cleanup: it deletes the sessions that expired before
+// now.
+func (s *ConsulStore) deleteExpired(ctx context.Context) error {
+	return s.deleteExpiredAt(ctx, time.Now())
+}
+
+// deleteExpiredAt lists the keys under the prefix and deletes those whose
+// expiry is before now, deleteBatch keys per transaction. Each delete checks
+// the key's modify index, so a session committed again since the listing is
+// left alone.
+func (s *ConsulStore) deleteExpiredAt(ctx context.Context, now time.Time) error {
+	pairs, _, err := s.kv.List(s.prefix, queryOptions(ctx))
+	if err != nil {
+		return fmt.Errorf("consulstore: cleanup: %w", err)
+	}
+	var ops api.TxnOps
+	for _, pair := range pairs {
+		if _, ok := s.token(pair.Key); !ok || len(pair.Value) < headerLen {
+			continue
+		}
+		if _, live := decode(pair.Value, now); live {
+			continue
+		}
+		ops = append(ops, &api.TxnOp{KV: &api.KVTxnOp{
+			Verb:  api.KVDeleteCAS,
+			Key:   pair.Key,
+			Index: pair.ModifyIndex,
+		}})
+		if len(ops) == deleteBatch {
+			if err := s.deleteBatch(ctx, ops); err != nil {
+				return err
+			}
+			ops = ops[:0]
+		}
+	}
+	return s.deleteBatch(ctx, ops)
+}
+
+// deleteBatch runs the delete-cas operations in one transaction. A key changed
+// since it was listed fails its operation and so rolls the transaction back;
+// the batch is then retried without the failed operations.
+func (s *ConsulStore) deleteBatch(ctx context.Context, ops api.TxnOps) error {
+	for len(ops) > 0 {
+		ok, resp, _, err := s.txn.Txn(ops, queryOptions(ctx))
+		if err != nil {
+			return fmt.Errorf("consulstore: cleanup: %w", err)
+		}
+		if ok {
+			return nil
+		}
+		if resp == nil || len(resp.Errors) == 0 {
+			return errors.New("consulstore: cleanup: transaction rolled back without errors")
+		}
+		failed := make(map[int]bool, len(resp.Errors))
+		for _, e := range resp.Errors {
+			failed[e.OpIndex] = true
+		}
+		i, n := 0, len(ops)
+		ops = slices.DeleteFunc(ops, func(*api.TxnOp) bool {
+			i++
+			return failed[i-1]
+		})
+		if len(ops) == n {
+			return fmt.Errorf("consulstore: cleanup: transaction rolled back: %v", resp.Errors[0].What)
+		}
+	}
+	return nil
+}
+
+// token returns the token of a key under the prefix, and false for keys that
+// belong to a store with a longer prefix.
+func (s *ConsulStore) token(key string) (string, bool) {
+	token, ok := strings.CutPrefix(key, s.prefix)
+	if !ok || strings.ContainsAny(token, ":/") {
+		return "", false
+	}
+	return token, true
+}
+
+// encode returns the stored value: the expiry as big-endian Unix nanoseconds,
+// then b.
+func encode(b []byte, expiry time.Time) []byte {
+	v := make([]byte, headerLen+len(b))
+	binary.BigEndian.PutUint64(v, uint64(expiry.UnixNano()))
+	copy(v[headerLen:], b)
+	return v
+}
+
+// decode returns the data of a stored value and whether it is live at now.
+// A value too short to hold an expiry is not live.
+func decode(v []byte, now time.Time) (b []byte, live bool) {
+	if len(v) < headerLen {
+		return nil, false
+	}
+	expiry := int64(binary.BigEndian.Uint64(v))
+	if now.UnixNano() >= expiry {
+		return nil, false
+	}
+	return v[headerLen:], true
+}
+
+func queryOptions(ctx context.Context) *api.QueryOptions {
+	return (&api.QueryOptions{}).WithContext(ctx)
+}
+
+func writeOptions(ctx context.Context) *api.WriteOptions {
+	return (&api.WriteOptions{}).WithContext(ctx)
+}

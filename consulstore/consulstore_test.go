@@ -1,0 +1,312 @@
+package consulstore
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"flag"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/consul/api"
+
+	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/storetest"
+)
+
+const (
+	addrEnv     = "SCS_CONSUL_TEST_ADDR"
+	defaultAddr = "127.0.0.1:8500"
+
+	// maxPayload is the largest session data Consul takes with its default
+	// kv_max_value_size of 512 KiB, which holds the 8-byte expiry too.
+	maxPayload = 512<<10 - headerLen
+)
+
+// TestMain leaves the runnable Example out when no Consul agent answers
+// outside CI: an Example cannot skip itself as the tests do.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if run := flag.Lookup("test.run"); run != nil && run.Value.String() == "" &&
+		!storetest.InCI() && storetest.Dial(testAddr()) != nil {
+		_ = run.Value.Set("^Test")
+	}
+	os.Exit(m.Run())
+}
+
+func testAddr() string {
+	if a := os.Getenv(addrEnv); a != "" {
+		return a
+	}
+	return defaultAddr
+}
+
+// newClient returns a client of the test agent, skipping (or, in CI,
+// failing) the test when none answers.
+func newClient(t testing.TB) *api.Client {
+	t.Helper()
+	cfg := api.DefaultConfig()
+	cfg.Address = storetest.Server(t, addrEnv, defaultAddr, storetest.Dial)
+	client, err := api.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client
+}
+
+// testPrefix returns a key prefix of the test's own and deletes every key
+// under it when the test ends.
+func testPrefix(t testing.TB, client *api.Client) string {
+	t.Helper()
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	prefix := "scs-test:" + hex.EncodeToString(b) + ":"
+	t.Cleanup(func() {
+		if _, err := client.KV().DeleteTree(prefix, nil); err != nil {
+			t.Errorf("delete test keys: %v", err)
+		}
+	})
+	return prefix
+}
+
+func newStore(t testing.TB, interval time.Duration) *ConsulStore {
+	t.Helper()
+	client := newClient(t)
+	s := NewWithOptions(client, interval, testPrefix(t, client))
+	t.Cleanup(s.StopCleanup)
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Suite{
+		New: func(t *testing.T) scs.Store { return newStore(t, 0) },
+		NewWithCleanup: func(t *testing.T, interval time.Duration) scs.Store {
+			return newStore(t, interval)
+		},
+		Stored: func(t *testing.T, st scs.Store, token string) bool {
+			s := st.(*ConsulStore)
+			pair, _, err := s.kv.Get(s.prefix+token, nil)
+			if err != nil {
+				t.Fatalf("get: %v", err)
+			}
+			return pair != nil
+		},
+		MaxPayload: maxPayload,
+	}.Run(t)
+}
+
+// TestStoresSCSLayout checks that New writes SCS v2's layout: key
+// "scs:session:<token>", value = 8-byte big-endian Unix nanoseconds expiry,
+// then the data.
+func TestStoresSCSLayout(t *testing.T) {
+	client := newClient(t)
+	s := New(client)
+	t.Cleanup(s.StopCleanup)
+	token := storetest.Token(t)
+	key := "scs:session:" + token
+	t.Cleanup(func() { _, _ = client.KV().Delete(key, nil) })
+
+	expiry := time.Now().Add(time.Hour)
+	if err := s.Commit(token, []byte("payload"), expiry); err != nil {
+		t.Fatal(err)
+	}
+	pair, _, err := client.KV().Get(key, nil)
+	if err != nil || pair == nil {
+		t.Fatalf("Get(%q) = %v, %v; want the committed session", key, pair, err)
+	}
+	if got := int64(binary.BigEndian.Uint64(pair.Value)); got != expiry.UnixNano() {
+		t.Errorf("stored expiry = %d, want %d", got, expiry.UnixNano())
+	}
+	if got := pair.Value[8:]; !bytes.Equal(got, []byte("payload")) {
+		t.Errorf("stored data = %q, want %q", got, "payload")
+	}
+}
+
+// TestReadsSCSLayout checks that a session written in SCS v2's layout,
+// directly through the Consul client, is found, and one past its expiry is
+// not.
+func TestReadsSCSLayout(t *testing.T) {
+	client := newClient(t)
+	s := New(client)
+	t.Cleanup(s.StopCleanup)
+	live, expired := storetest.Token(t), storetest.Token(t)
+	for token, expiry := range map[string]time.Time{
+		live:    time.Now().Add(time.Hour),
+		expired: time.Now().Add(-time.Second),
+	} {
+		v := make([]byte, 8, 8+len(token))
+		binary.BigEndian.PutUint64(v, uint64(expiry.UnixNano()))
+		v = append(v, token...)
+		key := "scs:session:" + token
+		if _, err := client.KV().Put(&api.KVPair{Key: key, Value: v}, nil); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _, _ = client.KV().Delete(key, nil) })
+	}
+
+	b, found, err := s.Find(live)
+	if err != nil || !found || string(b) != live {
+		t.Errorf("Find(live) = %q, %v, %v; want %q, true, nil", b, found, err, live)
+	}
+	if b, found, err := s.Find(expired); err != nil || found {
+		t.Errorf("Find(expired) = %q, %v, %v; want not found", b, found, err)
+	}
+}
+
+// TestMalformedValueIsNotFound checks that a value too short to hold an
+// expiry is neither found, listed nor deleted by the cleanup.
+func TestMalformedValueIsNotFound(t *testing.T) {
+	s := newStore(t, 0)
+	token := storetest.Token(t)
+	if _, err := s.kv.Put(&api.KVPair{Key: s.prefix + token, Value: []byte("short")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if b, found, err := s.Find(token); err != nil || found {
+		t.Errorf("Find = %q, %v, %v; want not found", b, found, err)
+	}
+	all, err := s.All()
+	if err != nil || len(all) != 0 {
+		t.Errorf("All = %v, %v; want no sessions", all, err)
+	}
+	if err := s.deleteExpiredAt(context.Background(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if pair, _, err := s.kv.Get(s.prefix+token, nil); err != nil || pair == nil {
+		t.Errorf("the cleanup deleted a value that is not a session (%v)", err)
+	}
+}
+
+// TestLongerPrefixIsNotOurs checks that a store ignores the sessions of a
+// store whose prefix starts with its own.
+func TestLongerPrefixIsNotOurs(t *testing.T) {
+	client := newClient(t)
+	prefix := testPrefix(t, client)
+	outer := NewWithOptions(client, 0, prefix)
+	inner := NewWithOptions(client, 0, prefix+"admin:")
+
+	mine, theirs := storetest.Token(t), storetest.Token(t)
+	if err := outer.Commit(mine, []byte("outer"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := inner.Commit(theirs, []byte("inner"), time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	all, err := outer.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 1 || string(all[mine]) != "outer" {
+		t.Errorf("All = %q; want only %s", all, mine)
+	}
+	if err := outer.deleteExpiredAt(context.Background(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if pair, _, err := client.KV().Get(inner.prefix+theirs, nil); err != nil || pair == nil {
+		t.Errorf("the outer store's cleanup deleted the inner store's key (%v)", err)
+	}
+}
+
+// TestCleanupBatches checks that the cleanup deletes more expired sessions
+// than fit in one transaction, and keeps the live ones.
+func TestCleanupBatches(t *testing.T) {
+	s := newStore(t, 0)
+	now := time.Now()
+	const n = deleteBatch*2 + 3
+	for i := 0; i < n; i++ {
+		if err := s.Commit(storetest.Token(t), []byte("x"), now.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live := storetest.Token(t)
+	if err := s.Commit(live, []byte("live"), now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.deleteExpiredAt(context.Background(), now.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	keys, _, err := s.kv.Keys(s.prefix, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 1 || keys[0] != s.prefix+live {
+		t.Errorf("keys left after cleanup = %q; want only the live session", keys)
+	}
+}
+
+// TestCleanupKeepsRecommittedSession checks that a session committed again
+// after the cleanup listed it as expired is not deleted, and that the rest of
+// its batch still is.
+func TestCleanupKeepsRecommittedSession(t *testing.T) {
+	s := newStore(t, 0)
+	ctx := context.Background()
+	stale, recommitted := storetest.Token(t), storetest.Token(t)
+	for _, token := range []string{stale, recommitted} {
+		if err := s.Commit(token, []byte("old"), time.Now().Add(-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pairs, _, err := s.kv.List(s.prefix, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops api.TxnOps
+	for _, p := range pairs {
+		ops = append(ops, &api.TxnOp{KV: &api.KVTxnOp{Verb: api.KVDeleteCAS, Key: p.Key, Index: p.ModifyIndex}})
+	}
+	// The session is used again between the listing and the delete.
+	if err := s.Commit(recommitted, []byte("new"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.deleteBatch(ctx, ops); err != nil {
+		t.Fatal(err)
+	}
+	if b, found, err := s.Find(recommitted); err != nil || !found || string(b) != "new" {
+		t.Errorf("Find(recommitted) = %q, %v, %v; want %q", b, found, err, "new")
+	}
+	if pair, _, err := s.kv.Get(s.prefix+stale, nil); err != nil || pair != nil {
+		t.Errorf("the stale session is still stored (%v)", err)
+	}
+}
+
+// TestOversizedPayload checks that data over Consul's value limit gives an
+// error and stores nothing.
+func TestOversizedPayload(t *testing.T) {
+	s := newStore(t, 0)
+	token := storetest.Token(t)
+	if err := s.Commit(token, make([]byte, maxPayload+1), time.Now().Add(time.Hour)); err == nil {
+		t.Fatal("Commit of data over Consul's 512 KiB value limit returned no error")
+	}
+	if _, found, err := s.Find(token); err != nil || found {
+		t.Errorf("Find = %v, %v; want not found", found, err)
+	}
+}
+
+func BenchmarkFind(b *testing.B) {
+	s := newStore(b, 0)
+	token := storetest.Token(b)
+	if err := s.Commit(token, make([]byte, 512), time.Now().Add(time.Hour)); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, found, err := s.Find(token); err != nil || !found {
+			b.Fatalf("Find = %v, %v", found, err)
+		}
+	}
+}
+
+func BenchmarkCommit(b *testing.B) {
+	s := newStore(b, 0)
+	token := storetest.Token(b)
+	data := make([]byte, 512)
+	expiry := time.Now().Add(time.Hour)
+	for b.Loop() {
+		if err := s.Commit(token, data, expiry); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
