@@ -12,6 +12,8 @@ cd "$root"
 
 staticcheck_version=v0.8.2
 
+# cgo (sqlite3store, and the SQLite dialects of gormstore and bunstore).
+apt_install gcc libc6-dev
 bash scripts/services.sh
 
 gobin=$(go env GOPATH)/bin

@@ -1,0 +1,134 @@
+// Package badgerstore is an scs session store over a Badger v4 database
+// (github.com/dgraph-io/badger/v4), with data laid out as SCS v2's
+// badgerstore lays it.
+package badgerstore
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// defaultPrefix starts the key of every session; the token follows it.
+const defaultPrefix = "scs:session:"
+
+// BadgerStore is a session store over a Badger database. Each session is one
+// key, prefix + token, whose value is the payload; Badger's own expiry
+// (entry TTL) removes it, so there is no cleanup goroutine. Create one with
+// New or NewWithPrefix; the zero value is not usable. A BadgerStore is safe
+// for concurrent use.
+//
+// Badger keeps expiry times in whole seconds: a session expires at the start
+// of the second its expiry falls in, so up to a second early, never late.
+type BadgerStore struct {
+	db     *badger.DB
+	prefix string
+}
+
+// New returns a BadgerStore over db that keeps sessions under the key prefix
+// "scs:session:", as SCS v2 does.
+func New(db *badger.DB) *BadgerStore {
+	return NewWithPrefix(db, defaultPrefix)
+}
+
+// NewWithPrefix returns a BadgerStore over db that keeps sessions under the
+// given key prefix, so that several stores, or other data, can share one
+// database.
+func NewWithPrefix(db *badger.DB, prefix string) *BadgerStore {
+	return &BadgerStore{db: db, prefix: prefix}
+}
+
+// Find returns the payload of the session token. found is false when the
+// token is missing or has expired.
+func (s *BadgerStore) Find(token string) (b []byte, found bool, err error) {
+	err = s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(s.key(token))
+		if err != nil {
+			return err
+		}
+		b, err = item.ValueCopy(nil)
+		return err
+	})
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("badgerstore: find: %w", err)
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	return b, true, nil
+}
+
+// Commit stores the payload b for token until expiry, replacing any data and
+// expiry the token had.
+func (s *BadgerStore) Commit(token string, b []byte, expiry time.Time) error {
+	entry := badger.NewEntry(s.key(token), b)
+	entry.ExpiresAt = expiresAt(expiry)
+	err := s.db.Update(func(txn *badger.Txn) error {
+		return txn.SetEntry(entry)
+	})
+	if err != nil {
+		return fmt.Errorf("badgerstore: commit: %w", err)
+	}
+	return nil
+}
+
+// Delete removes the session token. Deleting a missing token is not an error.
+func (s *BadgerStore) Delete(token string) error {
+	err := s.db.Update(func(txn *badger.Txn) error {
+		return txn.Delete(s.key(token))
+	})
+	if err != nil {
+		return fmt.Errorf("badgerstore: delete: %w", err)
+	}
+	return nil
+}
+
+// All returns the payloads of all sessions under the store's prefix that
+// have not expired, keyed by token; an empty, non-nil map when there are
+// none.
+func (s *BadgerStore) All() (map[string][]byte, error) {
+	sessions := make(map[string][]byte)
+	prefix := []byte(s.prefix)
+	err := s.db.View(func(txn *badger.Txn) error {
+		opts := badger.DefaultIteratorOptions
+		opts.Prefix = prefix
+		it := txn.NewIterator(opts)
+		defer it.Close()
+		for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+			item := it.Item()
+			val, err := item.ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			if val == nil {
+				val = []byte{}
+			}
+			sessions[string(item.Key()[len(prefix):])] = val
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("badgerstore: all: %w", err)
+	}
+	return sessions, nil
+}
+
+func (s *BadgerStore) key(token string) []byte {
+	return []byte(s.prefix + token)
+}
+
+// expiresAt converts expiry to Badger's expiry, whole Unix seconds rounded
+// down. Badger reads 0 as "never expires", so an expiry before 1970-01-01
+// 00:00:01 becomes 1, long past.
+func expiresAt(expiry time.Time) uint64 {
+	secs := expiry.Unix()
+	if secs < 1 {
+		secs = 1
+	}
+	return uint64(secs)
+}

@@ -1,0 +1,53 @@
+package badgerstore_test
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/badgerstore"
+)
+
+func Example() {
+	dir, err := os.MkdirTemp("", "badgerstore-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+
+	db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+
+	sessionManager := scs.New()
+	sessionManager.Store = badgerstore.New(db)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/put", func(w http.ResponseWriter, r *http.Request) {
+		sessionManager.Put(r.Context(), "message", "Hello from a session!")
+	})
+	mux.HandleFunc("/get", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, sessionManager.GetString(r.Context(), "message"))
+	})
+	handler := sessionManager.LoadAndSave(mux)
+
+	// A first request stores a value; a second one, with the session
+	// cookie, reads it back from the Badger database.
+	rec := httptest.NewRecorder()
+	handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/put", nil))
+	req := httptest.NewRequest(http.MethodGet, "/get", nil)
+	for _, c := range rec.Result().Cookies() {
+		req.AddCookie(c)
+	}
+	rec = httptest.NewRecorder()
+	handler.ServeHTTP(rec, req)
+	fmt.Println(rec.Body.String())
+	// Output: Hello from a session!
+}
