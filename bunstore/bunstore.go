@@ -1,0 +1,332 @@
+// Package bunstore is a session store for scs over Bun (github.com/uptrace/bun),
+// for PostgreSQL, MySQL/MariaDB, SQLite and SQL Server.
+//
+// The store creates its table if it does not exist, in the layout SCS v2's
+// bunstore uses: table "sessions" with columns token, data and expiry and an
+// index on expiry, so both read each other's sessions. Expiry is compared
+// with the application's clock, as SCS does.
+package bunstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/seed3bbca6c1/scs/cleanup"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+)
+
+// deleteBatch is how many expired rows one cleanup statement deletes at most,
+// so that no statement holds its locks for long.
+const deleteBatch = 1000
+
+// session is a row of the sessions table.
+type session struct {
+	bun.BaseModel `bun:"table:sessions"`
+
+	Token  string    `bun:"token,pk"`
+	Data   []byte    `bun:"data"`
+	Expiry time.Time `bun:"expiry"`
+}
+
+// Config configures a store made by NewWithConfig. The zero value gives a
+// store on the table "sessions" that runs no cleanup goroutine.
+type Config struct {
+	// CleanUpInterval is how often the cleanup goroutine deletes expired
+	// sessions. Zero or less runs no goroutine.
+	CleanUpInterval time.Duration
+
+	// TableName is the table that holds the sessions, optionally qualified
+	// by its schema ("auth.sessions"). Empty means "sessions". Each part
+	// must be an unquoted SQL identifier (ASCII letters, digits and
+	// underscores, not starting with a digit).
+	TableName string
+}
+
+// BunStore is a session store in a database table reached through Bun. It is
+// safe for concurrent use. Create one with New, NewWithCleanupInterval or
+// NewWithConfig; the zero value is not usable.
+type BunStore struct {
+	db      *bun.DB
+	dialect dialect.Name
+	table   string // quoted for the dialect
+	runner  *cleanup.Runner
+
+	findSQL, deleteSQL, allSQL, cleanupSQL, mergeSQL string
+}
+
+// New returns a store on the table "sessions" in db, creating the table if it
+// does not exist. Its cleanup goroutine deletes expired sessions every 5
+// minutes, from the first use of the store until StopCleanup.
+func New(db *bun.DB) (*BunStore, error) {
+	return NewWithCleanupInterval(db, 5*time.Minute)
+}
+
+// NewWithCleanupInterval is New with the cleanup goroutine running every
+// cleanupInterval instead; zero runs no goroutine, so expired rows stay in
+// the table (Find still ignores them).
+func NewWithCleanupInterval(db *bun.DB, cleanupInterval time.Duration) (*BunStore, error) {
+	return NewWithConfig(db, Config{CleanUpInterval: cleanupInterval})
+}
+
+// NewWithConfig returns a store configured by cfg, creating its table if it
+// does not exist. It returns an error if cfg.TableName is not a valid table
+// name, the dialect is not one of PostgreSQL, MySQL, SQLite and SQL Server,
+// or the table cannot be created.
+func NewWithConfig(db *bun.DB, cfg Config) (*BunStore, error) {
+	name := cfg.TableName
+	if name == "" {
+		name = "sessions"
+	}
+	schema, table, ok := splitTableName(name)
+	if !ok {
+		return nil, fmt.Errorf("bunstore: invalid table name %q: want one or two dot-separated identifiers of ASCII letters, digits and underscores", name)
+	}
+	d := db.Dialect().Name()
+	ident := func(s string) string { return string(db.QueryGen().AppendIdent(nil, s)) }
+	t := ident(name)
+	b := &BunStore{
+		db:        db,
+		dialect:   d,
+		table:     t,
+		findSQL:   "SELECT data FROM " + t + " WHERE token = ? AND expiry > ?",
+		deleteSQL: "DELETE FROM " + t + " WHERE token = ?",
+		allSQL:    "SELECT token, data FROM " + t + " WHERE expiry > ?",
+		cleanupSQL: fmt.Sprintf("DELETE FROM %[1]s WHERE token IN (SELECT token FROM %[1]s WHERE expiry < ? LIMIT %[2]d)",
+			t, deleteBatch),
+	}
+
+	// The index is named after the table, as SCS names sessions_expiry_idx.
+	// SQLite qualifies the index by its schema, the others the table.
+	index := ident(table + "_expiry_idx")
+	var create []string
+	switch d {
+	case dialect.PG:
+		create = []string{
+			"CREATE TABLE IF NOT EXISTS " + t + " (token TEXT PRIMARY KEY, data BYTEA NOT NULL, expiry TIMESTAMPTZ NOT NULL)",
+			"CREATE INDEX IF NOT EXISTS " + index + " ON " + t + " (expiry)",
+		}
+	case dialect.SQLite:
+		// SCS declares expiry REAL; Bun writes times into it as UTC text
+		// ("2006-01-02 15:04:05.999999+00:00"), which compares in order.
+		on := t
+		if schema != "" {
+			index, on = ident(schema)+"."+index, ident(table)
+		}
+		create = []string{
+			"CREATE TABLE IF NOT EXISTS " + t + " (token TEXT PRIMARY KEY, data BLOB NOT NULL, expiry REAL NOT NULL)",
+			"CREATE INDEX IF NOT EXISTS " + index + " ON " + on + " (expiry)",
+		}
+	case dialect.MySQL:
+		// SCS's CHAR(43), compared case-sensitively; MEDIUMBLOB rather than
+		// BLOB so that payloads above 64 KiB fit. MySQL allows no LIMIT in
+		// an IN subquery, but on DELETE.
+		create = []string{"CREATE TABLE IF NOT EXISTS " + t + " (token CHAR(43) CHARACTER SET ascii COLLATE ascii_bin PRIMARY KEY, " +
+			"data MEDIUMBLOB NOT NULL, expiry TIMESTAMP(6) NOT NULL, INDEX " + index + " (expiry))"}
+		b.cleanupSQL = fmt.Sprintf("DELETE FROM %s WHERE expiry < ? LIMIT %d", t, deleteBatch)
+	case dialect.MSSQL:
+		create = []string{"IF OBJECT_ID(N'" + name + "', N'U') IS NULL BEGIN " +
+			"CREATE TABLE " + t + " (token CHAR(43) COLLATE Latin1_General_BIN2 NOT NULL PRIMARY KEY, data VARBINARY(MAX) NOT NULL, expiry DATETIME2(6) NOT NULL); " +
+			"CREATE INDEX " + index + " ON " + t + " (expiry); END"}
+		b.cleanupSQL = fmt.Sprintf("DELETE TOP (%d) FROM %s WHERE expiry < ?", deleteBatch, t)
+		b.mergeSQL = "MERGE INTO " + t + " WITH (HOLDLOCK) AS t USING (VALUES (?, ?, ?)) AS s (token, data, expiry) ON t.token = s.token " +
+			"WHEN MATCHED THEN UPDATE SET data = s.data, expiry = s.expiry " +
+			"WHEN NOT MATCHED THEN INSERT (token, data, expiry) VALUES (s.token, s.data, s.expiry);"
+	default:
+		return nil, fmt.Errorf("bunstore: unsupported dialect %s", d)
+	}
+	for _, q := range create {
+		if _, err := db.ExecContext(context.Background(), q); err != nil {
+			return nil, fmt.Errorf("bunstore: create table %s: %w", name, err)
+		}
+	}
+	b.runner = cleanup.New(cfg.CleanUpInterval, b.deleteExpired)
+	return b, nil
+}
+
+// Find returns the data of the session token. found is false, with a nil
+// error, when there is no such session or it has expired.
+func (b *BunStore) Find(token string) (data []byte, found bool, err error) {
+	return b.FindCtx(context.Background(), token)
+}
+
+// FindCtx is Find with a context.
+func (b *BunStore) FindCtx(ctx context.Context, token string) (data []byte, found bool, err error) {
+	b.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return nil, false, fmt.Errorf("bunstore: find: %w", err)
+	}
+	err = b.db.QueryRowContext(ctx, b.findSQL, token, now()).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("bunstore: find: %w", err)
+	}
+	if data == nil {
+		data = []byte{}
+	}
+	return data, true, nil
+}
+
+// Commit stores the session token with data until expiry, replacing any data
+// and expiry the token had, in one upsert statement.
+func (b *BunStore) Commit(token string, data []byte, expiry time.Time) error {
+	return b.CommitCtx(context.Background(), token, data, expiry)
+}
+
+// CommitCtx is Commit with a context.
+func (b *BunStore) CommitCtx(ctx context.Context, token string, data []byte, expiry time.Time) error {
+	b.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("bunstore: commit: %w", err)
+	}
+	if data == nil {
+		data = []byte{} // nil would be NULL, and data is NOT NULL
+	}
+	// MySQL and SQL Server get the local wall time, as SCS gives them.
+	expiry = expiry.In(time.Local)
+	var err error
+	switch b.dialect {
+	case dialect.MSSQL:
+		_, err = b.db.ExecContext(ctx, b.mergeSQL, token, data, expiry)
+	case dialect.MySQL:
+		_, err = b.insert(token, data, expiry).
+			On("DUPLICATE KEY UPDATE").Set("data = VALUES(data), expiry = VALUES(expiry)").Exec(ctx)
+	default:
+		_, err = b.insert(token, data, expiry).
+			On("CONFLICT (token) DO UPDATE").Set("data = EXCLUDED.data, expiry = EXCLUDED.expiry").Exec(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("bunstore: commit: %w", err)
+	}
+	return nil
+}
+
+func (b *BunStore) insert(token string, data []byte, expiry time.Time) *bun.InsertQuery {
+	return b.db.NewInsert().
+		Model(&session{Token: token, Data: data, Expiry: expiry}).
+		ModelTableExpr(b.table)
+}
+
+// Delete removes the session token. Deleting a missing token is not an error.
+func (b *BunStore) Delete(token string) error {
+	return b.DeleteCtx(context.Background(), token)
+}
+
+// DeleteCtx is Delete with a context.
+func (b *BunStore) DeleteCtx(ctx context.Context, token string) error {
+	b.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("bunstore: delete: %w", err)
+	}
+	if _, err := b.db.ExecContext(ctx, b.deleteSQL, token); err != nil {
+		return fmt.Errorf("bunstore: delete: %w", err)
+	}
+	return nil
+}
+
+// All returns the data of every session that has not expired, keyed by
+// token; an empty, non-nil map when there is none.
+func (b *BunStore) All() (map[string][]byte, error) {
+	return b.AllCtx(context.Background())
+}
+
+// AllCtx is All with a context.
+func (b *BunStore) AllCtx(ctx context.Context) (map[string][]byte, error) {
+	b.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("bunstore: all: %w", err)
+	}
+	rows, err := b.db.QueryContext(ctx, b.allSQL, now())
+	if err != nil {
+		return nil, fmt.Errorf("bunstore: all: %w", err)
+	}
+	defer rows.Close()
+	sessions := make(map[string][]byte)
+	for rows.Next() {
+		var token string
+		var data []byte
+		if err := rows.Scan(&token, &data); err != nil {
+			return nil, fmt.Errorf("bunstore: all: %w", err)
+		}
+		if data == nil {
+			data = []byte{}
+		}
+		sessions[token] = data
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("bunstore: all: %w", err)
+	}
+	return sessions, nil
+}
+
+// StopCleanup stops the cleanup goroutine and waits for it to end. It is
+// safe to call more than once, or on a store that runs none; the store
+// itself stays usable.
+func (b *BunStore) StopCleanup() {
+	b.runner.Stop()
+}
+
+// deleteExpired deletes the expired sessions, deleteBatch rows per
+// statement, until a statement finds fewer than that.
+func (b *BunStore) deleteExpired(ctx context.Context) error {
+	for {
+		res, err := b.db.ExecContext(ctx, b.cleanupSQL, now())
+		if err != nil {
+			return fmt.Errorf("bunstore: delete expired: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("bunstore: delete expired: %w", err)
+		}
+		if n < deleteBatch {
+			return nil
+		}
+	}
+}
+
+// now is the time expiries are compared with. Bun writes it as UTC for
+// PostgreSQL and SQLite, and as local wall time for MySQL and SQL Server,
+// which is how it writes expiries too.
+func now() time.Time { return time.Now().In(time.Local) }
+
+// splitTableName splits name into an optional schema and a table, and
+// reports whether both are unquoted identifiers.
+func splitTableName(name string) (schema, table string, ok bool) {
+	parts := strings.Split(name, ".")
+	switch len(parts) {
+	case 1:
+		table = parts[0]
+	case 2:
+		schema, table = parts[0], parts[1]
+		if !validIdentifier(schema) {
+			return "", "", false
+		}
+	default:
+		return "", "", false
+	}
+	return schema, table, validIdentifier(table)
+}
+
+// validIdentifier reports whether s is ASCII letters, digits and
+// underscores, not starting with a digit.
+func validIdentifier(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '_', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case '0' <= c && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
