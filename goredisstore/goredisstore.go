@@ -1,0 +1,281 @@
+// Package goredisstore is an scs session store over Redis, through the
+// go-redis client (github.com/redis/go-redis/v9): a single server, a
+// Sentinel-managed one, a Cluster or a Ring.
+//
+// Each session is one Redis string at prefix+token holding the encoded
+// session, with the session's expiry as the key's own expiry (millisecond
+// precision), so Redis removes expired sessions by itself and the store runs
+// no cleanup goroutine. The layout is SCS v2's goredisstore's and
+// redisstore's, so the two stores read each other's sessions.
+package goredisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// DefaultPrefix is the key prefix New and NewUniversal use, as in SCS v2.
+const DefaultPrefix = "scs:session:"
+
+// scanCount is the COUNT hint given to each SCAN of All; each batch of keys
+// found is read in one round trip.
+const scanCount = 1000
+
+// RedisStore is an scs session store over a go-redis client. It is safe for
+// concurrent use. The zero value is not usable; create one with New,
+// NewWithPrefix, NewUniversal or NewUniversalWithPrefix.
+type RedisStore struct {
+	client redis.UniversalClient
+	prefix string
+}
+
+// New returns a store that keeps sessions in the Redis server behind client,
+// under keys "scs:session:<token>".
+func New(client *redis.Client) *RedisStore {
+	return NewUniversalWithPrefix(client, DefaultPrefix)
+}
+
+// NewWithPrefix returns a store that keeps sessions under keys
+// prefix+token, so that several session managers can share one Redis
+// database. The prefix is used as given; All lists the keys that start with
+// it, so no prefix should start with another one in use.
+func NewWithPrefix(client *redis.Client, prefix string) *RedisStore {
+	return NewUniversalWithPrefix(client, prefix)
+}
+
+// NewUniversal is New for any go-redis client: a *redis.Client (also the
+// Sentinel failover client from redis.NewFailoverClient), a
+// *redis.ClusterClient, a *redis.Ring, or whatever redis.NewUniversalClient
+// returns.
+func NewUniversal(client redis.UniversalClient) *RedisStore {
+	return NewUniversalWithPrefix(client, DefaultPrefix)
+}
+
+// NewUniversalWithPrefix is NewWithPrefix for any go-redis client, as
+// NewUniversal.
+func NewUniversalWithPrefix(client redis.UniversalClient, prefix string) *RedisStore {
+	return &RedisStore{client: client, prefix: prefix}
+}
+
+// Find returns the data of the session token. found is false when there is
+// no such session or it has expired.
+func (r *RedisStore) Find(token string) (b []byte, found bool, err error) {
+	return r.FindCtx(context.Background(), token)
+}
+
+// FindCtx is Find with a context.
+func (r *RedisStore) FindCtx(ctx context.Context, token string) (b []byte, found bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, fmt.Errorf("goredisstore: find: %w", err)
+	}
+	b, err = r.client.Get(ctx, r.prefix+token).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("goredisstore: find: %w", err)
+	}
+	return b, true, nil
+}
+
+// Commit stores b as the data of the session token until expiry, replacing
+// the data and expiry of an existing session. An expiry that has passed
+// deletes the session.
+func (r *RedisStore) Commit(token string, b []byte, expiry time.Time) error {
+	return r.CommitCtx(context.Background(), token, b, expiry)
+}
+
+// CommitCtx is Commit with a context. The value and its expiry are set in one
+// MULTI/EXEC transaction (SET, then PEXPIREAT with the expiry in Unix
+// milliseconds), sent in one round trip; this works on every Redis since 2.6.
+func (r *RedisStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("goredisstore: commit: %w", err)
+	}
+	key := r.prefix + token
+	if expiry.UnixMilli() <= time.Now().UnixMilli() {
+		if err := r.client.Del(ctx, key).Err(); err != nil {
+			return fmt.Errorf("goredisstore: commit: %w", err)
+		}
+		return nil
+	}
+	_, err := r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, key, b, 0)
+		p.PExpireAt(ctx, key, expiry)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("goredisstore: commit: %w", err)
+	}
+	return nil
+}
+
+// Delete removes the session token. Deleting a missing session is not an
+// error.
+func (r *RedisStore) Delete(token string) error {
+	return r.DeleteCtx(context.Background(), token)
+}
+
+// DeleteCtx is Delete with a context.
+func (r *RedisStore) DeleteCtx(ctx context.Context, token string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("goredisstore: delete: %w", err)
+	}
+	if err := r.client.Del(ctx, r.prefix+token).Err(); err != nil {
+		return fmt.Errorf("goredisstore: delete: %w", err)
+	}
+	return nil
+}
+
+// All returns the data of every live session, keyed by token.
+func (r *RedisStore) All() (map[string][]byte, error) {
+	return r.AllCtx(context.Background())
+}
+
+// AllCtx is All with a context. It walks the keyspace with SCAN (MATCH on the
+// prefix, COUNT 1000), reading each batch of keys in one round trip, so it
+// never blocks a server the way KEYS would. On a Cluster it scans every
+// master, on a Ring every shard. A session created or deleted while All runs
+// may or may not be in the result.
+func (r *RedisStore) AllCtx(ctx context.Context) (map[string][]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("goredisstore: all: %w", err)
+	}
+	var (
+		mu       sync.Mutex // guards sessions: masters are scanned concurrently
+		sessions = make(map[string][]byte)
+		err      error
+	)
+	add := func(keys []string, values [][]byte) {
+		mu.Lock()
+		defer mu.Unlock()
+		for i, v := range values {
+			// A nil value is a key that expired or was deleted since
+			// SCAN saw it.
+			if v != nil {
+				sessions[strings.TrimPrefix(keys[i], r.prefix)] = v
+			}
+		}
+	}
+	switch c := r.client.(type) {
+	case *redis.ClusterClient:
+		// A node refuses an MGET whose keys are in different hash slots,
+		// so each batch is read with pipelined GETs through the cluster
+		// client, which also follows slots that move meanwhile.
+		err = c.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+			return r.scan(ctx, node, func(keys []string) error {
+				values, err := getPipelined(ctx, c, keys)
+				if err == nil {
+					add(keys, values)
+				}
+				return err
+			})
+		})
+	case *redis.Ring:
+		err = c.ForEachShard(ctx, func(ctx context.Context, shard *redis.Client) error {
+			return r.scan(ctx, shard, func(keys []string) error {
+				values, err := mget(ctx, shard, keys)
+				if err == nil {
+					add(keys, values)
+				}
+				return err
+			})
+		})
+	default:
+		err = r.scan(ctx, c, func(keys []string) error {
+			values, err := mget(ctx, c, keys)
+			if err == nil {
+				add(keys, values)
+			}
+			return err
+		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("goredisstore: all: %w", err)
+	}
+	return sessions, nil
+}
+
+// scan calls fetch with each non-empty batch of keys under the prefix that
+// SCAN finds on one server.
+func (r *RedisStore) scan(ctx context.Context, c redis.Cmdable, fetch func(keys []string) error) error {
+	pattern := escapeGlob(r.prefix) + "*"
+	var cursor uint64
+	for {
+		keys, next, err := c.Scan(ctx, cursor, pattern, scanCount).Result()
+		if err != nil {
+			return fmt.Errorf("scan: %w", err)
+		}
+		if len(keys) > 0 {
+			if err := fetch(keys); err != nil {
+				return err
+			}
+		}
+		if next == 0 {
+			return nil
+		}
+		cursor = next
+	}
+}
+
+// mget reads keys with one MGET; a missing key gives a nil value.
+func mget(ctx context.Context, c redis.Cmdable, keys []string) ([][]byte, error) {
+	vals, err := c.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("mget: %w", err)
+	}
+	values := make([][]byte, len(vals))
+	for i, v := range vals {
+		if s, ok := v.(string); ok {
+			values[i] = []byte(s)
+		}
+	}
+	return values, nil
+}
+
+// getPipelined reads keys with one pipelined GET each; a missing key gives a
+// nil value.
+func getPipelined(ctx context.Context, c redis.Cmdable, keys []string) ([][]byte, error) {
+	cmds := make([]*redis.StringCmd, len(keys))
+	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.Get(ctx, k)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("get: %w", err)
+	}
+	values := make([][]byte, len(keys))
+	for i, cmd := range cmds {
+		b, err := cmd.Bytes()
+		switch {
+		case errors.Is(err, redis.Nil):
+		case err != nil:
+			return nil, fmt.Errorf("get: %w", err)
+		default:
+			values[i] = b
+		}
+	}
+	return values, nil
+}
+
+// escapeGlob escapes the characters that SCAN's MATCH pattern treats
+// specially, so that a prefix matches only itself.
+func escapeGlob(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		switch c {
+		case '*', '?', '[', ']', '\\':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

@@ -1,0 +1,206 @@
+// Package redisstore is an scs session store over Redis, through the redigo
+// client (github.com/gomodule/redigo).
+//
+// Each session is one Redis string at prefix+token holding the encoded
+// session, with the session's expiry as the key's own expiry (millisecond
+// precision), so Redis removes expired sessions by itself and the store runs
+// no cleanup goroutine. The layout is SCS v2's redisstore's.
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gomodule/redigo/redis"
+)
+
+// DefaultPrefix is the key prefix New uses, as in SCS v2.
+const DefaultPrefix = "scs:session:"
+
+// scanCount is the COUNT hint given to each SCAN of All; each batch of keys
+// found is read with one MGET.
+const scanCount = 1000
+
+// RedisStore is an scs session store over a redigo connection pool. It is
+// safe for concurrent use. The zero value is not usable; create one with New
+// or NewWithPrefix.
+type RedisStore struct {
+	pool   *redis.Pool
+	prefix string
+}
+
+// New returns a store that keeps sessions in the Redis server behind pool,
+// under keys "scs:session:<token>".
+func New(pool *redis.Pool) *RedisStore {
+	return NewWithPrefix(pool, DefaultPrefix)
+}
+
+// NewWithPrefix returns a store that keeps sessions under keys
+// prefix+token, so that several session managers can share one Redis
+// database. The prefix is used as given; All lists the keys that start with
+// it, so no prefix should start with another one in use.
+func NewWithPrefix(pool *redis.Pool, prefix string) *RedisStore {
+	return &RedisStore{pool: pool, prefix: prefix}
+}
+
+// Find returns the data of the session token. found is false when there is
+// no such session or it has expired.
+func (r *RedisStore) Find(token string) (b []byte, found bool, err error) {
+	return r.FindCtx(context.Background(), token)
+}
+
+// FindCtx is Find with a context, which bounds both getting a connection
+// from the pool and the command.
+func (r *RedisStore) FindCtx(ctx context.Context, token string) (b []byte, found bool, err error) {
+	conn, err := r.conn(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("redisstore: find: %w", err)
+	}
+	defer conn.Close()
+	b, err = redis.Bytes(redis.DoContext(conn, ctx, "GET", r.prefix+token))
+	if errors.Is(err, redis.ErrNil) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("redisstore: find: %w", err)
+	}
+	return b, true, nil
+}
+
+// Commit stores b as the data of the session token until expiry, replacing
+// the data and expiry of an existing session. An expiry that has passed
+// deletes the session.
+func (r *RedisStore) Commit(token string, b []byte, expiry time.Time) error {
+	return r.CommitCtx(context.Background(), token, b, expiry)
+}
+
+// CommitCtx is Commit with a context. The value and its expiry are set in one
+// MULTI/EXEC transaction (SET, then PEXPIREAT with the expiry in Unix
+// milliseconds), sent in one round trip; this works on every Redis since 2.6.
+func (r *RedisStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	conn, err := r.conn(ctx)
+	if err != nil {
+		return fmt.Errorf("redisstore: commit: %w", err)
+	}
+	defer conn.Close()
+	key := r.prefix + token
+	ms := expiry.UnixMilli()
+	if ms <= time.Now().UnixMilli() {
+		if _, err := redis.DoContext(conn, ctx, "DEL", key); err != nil {
+			return fmt.Errorf("redisstore: commit: %w", err)
+		}
+		return nil
+	}
+	for _, cmd := range [][]any{{"MULTI"}, {"SET", key, b}, {"PEXPIREAT", key, ms}} {
+		if err := conn.Send(cmd[0].(string), cmd[1:]...); err != nil {
+			return fmt.Errorf("redisstore: commit: %w", err)
+		}
+	}
+	// EXEC flushes the pipeline and returns the replies of the queued
+	// commands; an error in one of them comes back as a redis.Error.
+	replies, err := redis.Values(redis.DoContext(conn, ctx, "EXEC"))
+	if err != nil {
+		return fmt.Errorf("redisstore: commit: %w", err)
+	}
+	for _, reply := range replies {
+		if e, ok := reply.(redis.Error); ok {
+			return fmt.Errorf("redisstore: commit: %w", e)
+		}
+	}
+	return nil
+}
+
+// Delete removes the session token. Deleting a missing session is not an
+// error.
+func (r *RedisStore) Delete(token string) error {
+	return r.DeleteCtx(context.Background(), token)
+}
+
+// DeleteCtx is Delete with a context.
+func (r *RedisStore) DeleteCtx(ctx context.Context, token string) error {
+	conn, err := r.conn(ctx)
+	if err != nil {
+		return fmt.Errorf("redisstore: delete: %w", err)
+	}
+	defer conn.Close()
+	if _, err := redis.DoContext(conn, ctx, "DEL", r.prefix+token); err != nil {
+		return fmt.Errorf("redisstore: delete: %w", err)
+	}
+	return nil
+}
+
+// All returns the data of every live session, keyed by token.
+func (r *RedisStore) All() (map[string][]byte, error) {
+	return r.AllCtx(context.Background())
+}
+
+// AllCtx is All with a context. It walks the keyspace with SCAN (MATCH on the
+// prefix, COUNT 1000), reading each batch of keys with one MGET, so it never
+// blocks the server the way KEYS would. A session created or deleted while
+// All runs may or may not be in the result.
+func (r *RedisStore) AllCtx(ctx context.Context) (map[string][]byte, error) {
+	conn, err := r.conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: all: %w", err)
+	}
+	defer conn.Close()
+	pattern := escapeGlob(r.prefix) + "*"
+	sessions := make(map[string][]byte)
+	cursor := "0"
+	for {
+		reply, err := redis.Values(redis.DoContext(conn, ctx, "SCAN", cursor, "MATCH", pattern, "COUNT", scanCount))
+		if err != nil {
+			return nil, fmt.Errorf("redisstore: all: scan: %w", err)
+		}
+		var keys []string
+		if _, err := redis.Scan(reply, &cursor, &keys); err != nil {
+			return nil, fmt.Errorf("redisstore: all: scan: %w", err)
+		}
+		if len(keys) > 0 {
+			args := make([]any, len(keys))
+			for i, k := range keys {
+				args[i] = k
+			}
+			values, err := redis.ByteSlices(redis.DoContext(conn, ctx, "MGET", args...))
+			if err != nil {
+				return nil, fmt.Errorf("redisstore: all: mget: %w", err)
+			}
+			for i, v := range values {
+				// A nil value is a key that expired or was deleted
+				// since SCAN saw it.
+				if v != nil {
+					sessions[strings.TrimPrefix(keys[i], r.prefix)] = v
+				}
+			}
+		}
+		if cursor == "0" {
+			return sessions, nil
+		}
+	}
+}
+
+// conn returns a connection from the pool, or the context's error without
+// touching the pool when ctx is already done.
+func (r *RedisStore) conn(ctx context.Context) (redis.Conn, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return r.pool.GetContext(ctx)
+}
+
+// escapeGlob escapes the characters that SCAN's MATCH pattern treats
+// specially, so that a prefix matches only itself.
+func escapeGlob(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		switch c {
+		case '*', '?', '[', ']', '\\':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
