@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
-	"flag"
 	"os"
 	"testing"
 	"time"
@@ -26,22 +25,10 @@ const (
 	maxPayload = 512<<10 - headerLen
 )
 
-// TestMain leaves the runnable Example out when no Consul agent answers
-// outside CI: an Example cannot skip itself as the tests do.
+// TestMain runs only the Test functions, which skip, when the test server
+// does not answer outside CI: the runnable Example cannot skip itself.
 func TestMain(m *testing.M) {
-	flag.Parse()
-	if run := flag.Lookup("test.run"); run != nil && run.Value.String() == "" &&
-		!storetest.InCI() && storetest.Dial(testAddr()) != nil {
-		_ = run.Value.Set("^Test")
-	}
-	os.Exit(m.Run())
-}
-
-func testAddr() string {
-	if a := os.Getenv(addrEnv); a != "" {
-		return a
-	}
-	return defaultAddr
+	os.Exit(storetest.Main(m, addrEnv, defaultAddr, storetest.Dial))
 }
 
 // newClient returns a client of the test agent, skipping (or, in CI,

@@ -27,22 +27,10 @@ const (
 	clusterEnv = "SCS_REDIS_CLUSTER_TEST_ADDRS"
 )
 
-// TestMain runs nothing, not even the Example, when no Redis answers outside
-// CI; in CI a missing server fails.
+// TestMain runs only the Test functions, which skip, when the test server
+// does not answer outside CI: the runnable Example cannot skip itself.
 func TestMain(m *testing.M) {
-	addr := os.Getenv(addrEnv)
-	if addr == "" {
-		addr = defaultAddr
-	}
-	if err := storetest.Dial(addr); err != nil {
-		if storetest.InCI() {
-			fmt.Fprintf(os.Stderr, "goredisstore: test server %s (%s) does not answer: %v; scripts/services.sh starts it\n", addrEnv, addr, err)
-			os.Exit(1)
-		}
-		fmt.Fprintf(os.Stderr, "goredisstore: skipping all tests: %s (%s) does not answer: %v; run scripts/services.sh or set %s\n", addrEnv, addr, err, addrEnv)
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
+	os.Exit(storetest.Main(m, addrEnv, defaultAddr, storetest.Dial))
 }
 
 // testClient returns a client of the test server, closed when the test ends.
