@@ -200,9 +200,10 @@ func TestSameBehaviourAsSCS(t *testing.T) {
 				{path: "/put"}, {path: "/destroy-put"}, {path: "/get"}, {path: "/stream"}, {path: "/get"}}},
 		{"remember me", config{lifetime: 2 * time.Hour, persist: false},
 			[]step{{path: "/put"}, {path: "/get"}, {path: "/remember"}, {path: "/put"}, {path: "/get"}, {path: "/logout"}}},
-		{"idle timeout", config{lifetime: time.Hour, idle: 400 * time.Millisecond, persist: true},
-			[]step{{path: "/put"}, {path: "/get", sleep: 200 * time.Millisecond}, {path: "/get", sleep: 250 * time.Millisecond},
-				{path: "/get", sleep: 600 * time.Millisecond}, {path: "/put"}}},
+		// Generous margins: each library is timed under -race on a busy machine.
+		{"idle timeout", config{lifetime: time.Hour, idle: 1500 * time.Millisecond, persist: true},
+			[]step{{path: "/put"}, {path: "/get", sleep: 400 * time.Millisecond}, {path: "/get", sleep: 400 * time.Millisecond},
+				{path: "/get", sleep: 1800 * time.Millisecond}, {path: "/put"}}},
 		{"absolute lifetime", config{lifetime: 500 * time.Millisecond, persist: true},
 			[]step{{path: "/put"}, {path: "/put", sleep: 100 * time.Millisecond}, {path: "/get", sleep: 600 * time.Millisecond}}},
 	}
