@@ -6,19 +6,19 @@ import (
 	"io"
 	"log"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"os"
-	"strings"
 
 	_ "github.com/lib/pq"
 
 	"github.com/seed3bbca6c1/scs"
 	"github.com/seed3bbca6c1/scs/cockroachdbstore"
+	"github.com/seed3bbca6c1/scs/internal/sqltest"
 )
 
 func Example() {
-	db := openDB()
+	db, err := sql.Open("postgres", exampleDSN())
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer db.Close()
 
 	store := cockroachdbstore.New(db)
@@ -34,61 +34,17 @@ func Example() {
 	mux.HandleFunc("/get", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, sessionManager.GetString(r.Context(), "message"))
 	})
-	handler := sessionManager.LoadAndSave(mux)
 
 	// The first request stores a value; the second sends the session
 	// cookie back and reads it from the database.
-	put := httptest.NewRecorder()
-	handler.ServeHTTP(put, httptest.NewRequest("GET", "/put", nil))
-	req := httptest.NewRequest("GET", "/get", nil)
-	for _, c := range put.Result().Cookies() {
-		req.AddCookie(c)
-	}
-	get := httptest.NewRecorder()
-	handler.ServeHTTP(get, req)
-	fmt.Println(get.Body.String())
+	fmt.Println(sqltest.Visit(sessionManager.LoadAndSave(mux), "/put", "/get"))
 	// Output: Hello from a session!
 }
 
-// openDB connects to the test server (CockroachDB, or PostgreSQL) and gives
-// this example a fresh schema of its own holding the sessions table from the
-// README. An application creates that table once, with its other migrations.
-func openDB() *sql.DB {
-	dsn := os.Getenv("SCS_COCKROACHDB_TEST_DSN")
-	if dsn == "" {
-		dsn = os.Getenv("SCS_POSTGRES_TEST_DSN") // PostgreSQL speaks the same SQL
-	}
-	if dsn == "" {
-		dsn = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	// The options parameter sets search_path on every connection, in both
-	// CockroachDB and PostgreSQL.
-	db, err := sql.Open("postgres", withOptions(dsn, "-c search_path=cockroachdbstore_example"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	_, err = db.Exec(`DROP SCHEMA IF EXISTS cockroachdbstore_example CASCADE;
-		CREATE SCHEMA cockroachdbstore_example;
-		CREATE TABLE sessions (
-			token TEXT PRIMARY KEY,
-			data BYTEA NOT NULL,
-			expiry TIMESTAMPTZ NOT NULL
-		);
-		CREATE INDEX sessions_expiry_idx ON sessions (expiry);`)
-	if err != nil {
-		log.Fatalf("the example needs the test server (scripts/services.sh, or SCS_COCKROACHDB_TEST_DSN or SCS_POSTGRES_TEST_DSN): %v", err)
-	}
-	return db
-}
-
-// withOptions adds the options parameter to a URL or key=value DSN.
-func withOptions(dsn, options string) string {
-	if !strings.Contains(dsn, "://") {
-		return dsn + " options='" + options + "'"
-	}
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	return dsn + sep + "options=" + url.QueryEscape(options)
+// exampleDSN gives this example a fresh schema of its own on the test
+// server (CockroachDB, or PostgreSQL), holding the sessions table from the
+// README, and returns a DSN that uses it. An application creates that table
+// once, with its other migrations.
+func exampleDSN() string {
+	return sqltest.CockroachDB().Example("cockroachdbstore_example", sqltest.PostgresSchema()...)
 }

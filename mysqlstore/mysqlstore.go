@@ -12,17 +12,31 @@ package mysqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/seed3bbca6c1/scs/cleanup"
+	"github.com/seed3bbca6c1/scs/internal/sqlstore"
 )
 
-// deleteBatch is how many expired rows one cleanup statement deletes at most,
-// so that no statement holds its locks for long.
-const deleteBatch = 1000
+// dialect is MySQL's SQL. The token column usually has a case-insensitive
+// collation, so Find and Delete match the token twice: the primary key finds
+// the row and the binary comparison makes sure it is the token asked for,
+// not one that differs in case.
+var dialect = sqlstore.Dialect{
+	Name: "mysqlstore",
+	Statements: func(table string) sqlstore.Statements {
+		return sqlstore.Statements{
+			Find:   "SELECT data FROM " + table + " WHERE token = ? AND CAST(token AS BINARY) = ? AND expiry > UTC_TIMESTAMP(6)",
+			Commit: "INSERT INTO " + table + " (token, data, expiry) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE data = VALUES(data), expiry = VALUES(expiry)",
+			Delete: "DELETE FROM " + table + " WHERE token = ? AND CAST(token AS BINARY) = ?",
+			All:    "SELECT token, data FROM " + table + " WHERE expiry > UTC_TIMESTAMP(6)",
+			Cleanup: fmt.Sprintf("DELETE FROM %s WHERE expiry < UTC_TIMESTAMP(6) ORDER BY expiry, token LIMIT %d",
+				table, sqlstore.BatchSize),
+		}
+	},
+	Key:    func(token string) []any { return []any{token, token} },
+	Expiry: func(expiry time.Time) any { return expiry.UTC() },
+}
 
 // Config configures a store made by NewWithConfig. The zero value gives a
 // store on the table "sessions" that runs no cleanup goroutine.
@@ -48,9 +62,7 @@ type MySQLStore struct {
 	// compiling.
 	*sql.DB
 
-	runner *cleanup.Runner
-
-	findSQL, commitSQL, deleteSQL, allSQL, cleanupSQL string
+	store *sqlstore.Store
 }
 
 // New returns a store on the table "sessions" in db. Its cleanup goroutine
@@ -71,49 +83,18 @@ func NewWithCleanupInterval(db *sql.DB, cleanupInterval time.Duration) *MySQLSto
 // cfg.TableName is not a valid table name, which keeps it out of the SQL
 // text unchecked.
 func NewWithConfig(db *sql.DB, cfg Config) *MySQLStore {
-	table := cfg.TableName
-	if table == "" {
-		table = "sessions"
-	}
-	if !validTableName(table) {
-		panic(fmt.Sprintf("mysqlstore: invalid table name %q: want one or two dot-separated identifiers of ASCII letters, digits and underscores", table))
-	}
-	// The token column usually has a case-insensitive collation, so the
-	// primary key finds the row and the binary comparison makes sure it is
-	// the token asked for, not one that differs in case.
-	m := &MySQLStore{
-		DB:        db,
-		findSQL:   "SELECT data FROM " + table + " WHERE token = ? AND CAST(token AS BINARY) = ? AND expiry > UTC_TIMESTAMP(6)",
-		commitSQL: "INSERT INTO " + table + " (token, data, expiry) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE data = VALUES(data), expiry = VALUES(expiry)",
-		deleteSQL: "DELETE FROM " + table + " WHERE token = ? AND CAST(token AS BINARY) = ?",
-		allSQL:    "SELECT token, data FROM " + table + " WHERE expiry > UTC_TIMESTAMP(6)",
-		cleanupSQL: fmt.Sprintf("DELETE FROM %s WHERE expiry < UTC_TIMESTAMP(6) ORDER BY expiry, token LIMIT %d",
-			table, deleteBatch),
-	}
-	m.runner = cleanup.New(cfg.CleanUpInterval, m.deleteExpired)
-	return m
+	return &MySQLStore{DB: db, store: sqlstore.New(db, dialect, cfg.TableName, cfg.CleanUpInterval)}
 }
 
 // Find returns the data of the session token. found is false, with a nil
 // error, when there is no such session or it has expired.
 func (m *MySQLStore) Find(token string) (b []byte, found bool, err error) {
-	return m.FindCtx(context.Background(), token)
+	return m.store.Find(token)
 }
 
 // FindCtx is Find with a context.
 func (m *MySQLStore) FindCtx(ctx context.Context, token string) (b []byte, found bool, err error) {
-	m.runner.Start()
-	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("mysqlstore: find: %w", err)
-	}
-	err = m.DB.QueryRowContext(ctx, m.findSQL, token, token).Scan(&b)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("mysqlstore: find: %w", err)
-	}
-	return b, true, nil
+	return m.store.FindCtx(ctx, token)
 }
 
 // Commit stores the session token with data b until expiry, replacing any
@@ -121,127 +102,36 @@ func (m *MySQLStore) FindCtx(ctx context.Context, token string) (b []byte, found
 // column, data is limited to 65535 bytes; the server rejects more in its
 // default strict mode.
 func (m *MySQLStore) Commit(token string, b []byte, expiry time.Time) error {
-	return m.CommitCtx(context.Background(), token, b, expiry)
+	return m.store.Commit(token, b, expiry)
 }
 
 // CommitCtx is Commit with a context.
 func (m *MySQLStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	m.runner.Start()
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("mysqlstore: commit: %w", err)
-	}
-	if b == nil {
-		b = []byte{} // nil would be NULL, and data is NOT NULL
-	}
-	if _, err := m.DB.ExecContext(ctx, m.commitSQL, token, b, expiry.UTC()); err != nil {
-		return fmt.Errorf("mysqlstore: commit: %w", err)
-	}
-	return nil
+	return m.store.CommitCtx(ctx, token, b, expiry)
 }
 
 // Delete removes the session token. Deleting a missing token is not an error.
-func (m *MySQLStore) Delete(token string) error {
-	return m.DeleteCtx(context.Background(), token)
-}
+func (m *MySQLStore) Delete(token string) error { return m.store.Delete(token) }
 
 // DeleteCtx is Delete with a context.
 func (m *MySQLStore) DeleteCtx(ctx context.Context, token string) error {
-	m.runner.Start()
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("mysqlstore: delete: %w", err)
-	}
-	if _, err := m.DB.ExecContext(ctx, m.deleteSQL, token, token); err != nil {
-		return fmt.Errorf("mysqlstore: delete: %w", err)
-	}
-	return nil
+	return m.store.DeleteCtx(ctx, token)
 }
 
 // All returns the data of every session that has not expired, keyed by
 // token; an empty, non-nil map when there is none.
 func (m *MySQLStore) All() (map[string][]byte, error) {
-	return m.AllCtx(context.Background())
+	return m.store.All()
 }
 
 // AllCtx is All with a context.
 func (m *MySQLStore) AllCtx(ctx context.Context) (map[string][]byte, error) {
-	m.runner.Start()
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("mysqlstore: all: %w", err)
-	}
-	rows, err := m.DB.QueryContext(ctx, m.allSQL)
-	if err != nil {
-		return nil, fmt.Errorf("mysqlstore: all: %w", err)
-	}
-	defer rows.Close()
-	sessions := make(map[string][]byte)
-	for rows.Next() {
-		var token string
-		var b []byte
-		if err := rows.Scan(&token, &b); err != nil {
-			return nil, fmt.Errorf("mysqlstore: all: %w", err)
-		}
-		sessions[token] = b
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("mysqlstore: all: %w", err)
-	}
-	return sessions, nil
+	return m.store.AllCtx(ctx)
 }
 
 // StopCleanup stops the cleanup goroutine and waits for it to end. It is
 // safe to call more than once, or on a store that runs none; the store
 // itself stays usable.
 func (m *MySQLStore) StopCleanup() {
-	m.runner.Stop()
-}
-
-// deleteExpired deletes the expired sessions, deleteBatch rows per
-// statement, until a statement finds fewer than that.
-func (m *MySQLStore) deleteExpired(ctx context.Context) error {
-	for {
-		res, err := m.DB.ExecContext(ctx, m.cleanupSQL)
-		if err != nil {
-			return fmt.Errorf("mysqlstore: delete expired: %w", err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("mysqlstore: delete expired: %w", err)
-		}
-		if n < deleteBatch {
-			return nil
-		}
-	}
-}
-
-// validTableName reports whether name is one or two dot-separated unquoted
-// identifiers, so that it can go into the SQL text as it is.
-func validTableName(name string) bool {
-	parts := strings.Split(name, ".")
-	if len(parts) > 2 {
-		return false
-	}
-	for _, part := range parts {
-		if !validIdentifier(part) {
-			return false
-		}
-	}
-	return true
-}
-
-// validIdentifier reports whether s is ASCII letters, digits and
-// underscores, not starting with a digit.
-func validIdentifier(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '_', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
-		case '0' <= c && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
+	m.store.StopCleanup()
 }

@@ -12,18 +12,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/seed3bbca6c1/scs/cleanup"
+	"github.com/seed3bbca6c1/scs/internal/sqlstore"
 )
-
-// deleteBatch is how many expired rows one cleanup statement deletes at most,
-// so that no statement holds its locks for long.
-const deleteBatch = 1000
 
 // Config configures a store made by NewWithConfig. The zero value gives a
 // store on the table "sessions" that runs no cleanup goroutine.
@@ -46,13 +42,12 @@ type Config struct {
 type PostgresStore struct {
 	pool   *pgxpool.Pool
 	runner *cleanup.Runner
-
-	findSQL, commitSQL, deleteSQL, allSQL, cleanupSQL string
+	sql    sqlstore.Statements // PostgreSQL's, as postgresstore sends them
 }
 
-// New returns a store on the table "sessions" of the pool's database. Its cleanup goroutine
-// deletes expired sessions every 5 minutes, from the first use of the store
-// until StopCleanup.
+// New returns a store on the table "sessions" of the pool's database. Its
+// cleanup goroutine deletes expired sessions every 5 minutes, from the first
+// use of the store until StopCleanup.
 func New(pool *pgxpool.Pool) *PostgresStore {
 	return NewWithCleanupInterval(pool, 5*time.Minute)
 }
@@ -68,21 +63,9 @@ func NewWithCleanupInterval(pool *pgxpool.Pool, cleanupInterval time.Duration) *
 // cfg.TableName is not a valid table name, which keeps it out of the SQL
 // text unchecked.
 func NewWithConfig(pool *pgxpool.Pool, cfg Config) *PostgresStore {
-	table := cfg.TableName
-	if table == "" {
-		table = "sessions"
-	}
-	if !validTableName(table) {
-		panic(fmt.Sprintf("pgxstore: invalid table name %q: want one or two dot-separated identifiers of ASCII letters, digits and underscores", table))
-	}
 	p := &PostgresStore{
-		pool:      pool,
-		findSQL:   "SELECT data FROM " + table + " WHERE token = $1 AND expiry > current_timestamp",
-		commitSQL: "INSERT INTO " + table + " (token, data, expiry) VALUES ($1, $2, $3) ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry",
-		deleteSQL: "DELETE FROM " + table + " WHERE token = $1",
-		allSQL:    "SELECT token, data FROM " + table + " WHERE expiry > current_timestamp",
-		cleanupSQL: fmt.Sprintf("DELETE FROM %[1]s WHERE token IN (SELECT token FROM %[1]s WHERE expiry < current_timestamp LIMIT %[2]d)",
-			table, deleteBatch),
+		pool: pool,
+		sql:  sqlstore.PostgresStatements(sqlstore.TableName("pgxstore", cfg.TableName)),
 	}
 	p.runner = cleanup.New(cfg.CleanUpInterval, p.deleteExpired)
 	return p
@@ -100,7 +83,7 @@ func (p *PostgresStore) FindCtx(ctx context.Context, token string) (b []byte, fo
 	if err := ctx.Err(); err != nil {
 		return nil, false, fmt.Errorf("pgxstore: find: %w", err)
 	}
-	err = p.pool.QueryRow(ctx, p.findSQL, token).Scan(&b)
+	err = p.pool.QueryRow(ctx, p.sql.Find, token).Scan(&b)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -125,7 +108,7 @@ func (p *PostgresStore) CommitCtx(ctx context.Context, token string, b []byte, e
 	if b == nil {
 		b = []byte{} // nil would be NULL, and data is NOT NULL
 	}
-	if _, err := p.pool.Exec(ctx, p.commitSQL, token, b, expiry); err != nil {
+	if _, err := p.pool.Exec(ctx, p.sql.Commit, token, b, expiry); err != nil {
 		return fmt.Errorf("pgxstore: commit: %w", err)
 	}
 	return nil
@@ -142,7 +125,7 @@ func (p *PostgresStore) DeleteCtx(ctx context.Context, token string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("pgxstore: delete: %w", err)
 	}
-	if _, err := p.pool.Exec(ctx, p.deleteSQL, token); err != nil {
+	if _, err := p.pool.Exec(ctx, p.sql.Delete, token); err != nil {
 		return fmt.Errorf("pgxstore: delete: %w", err)
 	}
 	return nil
@@ -160,7 +143,7 @@ func (p *PostgresStore) AllCtx(ctx context.Context) (map[string][]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("pgxstore: all: %w", err)
 	}
-	rows, err := p.pool.Query(ctx, p.allSQL)
+	rows, err := p.pool.Query(ctx, p.sql.All)
 	if err != nil {
 		return nil, fmt.Errorf("pgxstore: all: %w", err)
 	}
@@ -187,49 +170,16 @@ func (p *PostgresStore) StopCleanup() {
 	p.runner.Stop()
 }
 
-// deleteExpired deletes the expired sessions, deleteBatch rows per
+// deleteExpired deletes the expired sessions, sqlstore.BatchSize rows per
 // statement, until a statement finds fewer than that.
 func (p *PostgresStore) deleteExpired(ctx context.Context) error {
 	for {
-		tag, err := p.pool.Exec(ctx, p.cleanupSQL)
+		tag, err := p.pool.Exec(ctx, p.sql.Cleanup)
 		if err != nil {
 			return fmt.Errorf("pgxstore: delete expired: %w", err)
 		}
-		if tag.RowsAffected() < deleteBatch {
+		if tag.RowsAffected() < sqlstore.BatchSize {
 			return nil
 		}
 	}
-}
-
-// validTableName reports whether name is one or two dot-separated unquoted
-// identifiers, so that it can go into the SQL text as it is.
-func validTableName(name string) bool {
-	parts := strings.Split(name, ".")
-	if len(parts) > 2 {
-		return false
-	}
-	for _, part := range parts {
-		if !validIdentifier(part) {
-			return false
-		}
-	}
-	return true
-}
-
-// validIdentifier reports whether s is ASCII letters, digits and
-// underscores, not starting with a digit.
-func validIdentifier(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '_', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
-		case '0' <= c && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
 }

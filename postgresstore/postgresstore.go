@@ -10,17 +10,13 @@ package postgresstore
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
-	"strings"
 	"time"
 
-	"github.com/seed3bbca6c1/scs/cleanup"
+	"github.com/seed3bbca6c1/scs/internal/sqlstore"
 )
 
-// deleteBatch is how many expired rows one cleanup statement deletes at most,
-// so that no statement holds its locks for long.
-const deleteBatch = 1000
+// dialect is the PostgreSQL SQL, which lib/pq takes as it is.
+var dialect = sqlstore.Dialect{Name: "postgresstore", Statements: sqlstore.PostgresStatements}
 
 // Config configures a store made by NewWithConfig. The zero value gives a
 // store on the table "sessions" that runs no cleanup goroutine.
@@ -41,10 +37,7 @@ type Config struct {
 // concurrent use. Create one with New, NewWithCleanupInterval or
 // NewWithConfig; the zero value is not usable.
 type PostgresStore struct {
-	db     *sql.DB
-	runner *cleanup.Runner
-
-	findSQL, commitSQL, deleteSQL, allSQL, cleanupSQL string
+	store *sqlstore.Store
 }
 
 // New returns a store on the table "sessions" in db. Its cleanup goroutine
@@ -65,172 +58,53 @@ func NewWithCleanupInterval(db *sql.DB, cleanupInterval time.Duration) *Postgres
 // cfg.TableName is not a valid table name, which keeps it out of the SQL
 // text unchecked.
 func NewWithConfig(db *sql.DB, cfg Config) *PostgresStore {
-	table := cfg.TableName
-	if table == "" {
-		table = "sessions"
-	}
-	if !validTableName(table) {
-		panic(fmt.Sprintf("postgresstore: invalid table name %q: want one or two dot-separated identifiers of ASCII letters, digits and underscores", table))
-	}
-	p := &PostgresStore{
-		db:        db,
-		findSQL:   "SELECT data FROM " + table + " WHERE token = $1 AND expiry > current_timestamp",
-		commitSQL: "INSERT INTO " + table + " (token, data, expiry) VALUES ($1, $2, $3) ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry",
-		deleteSQL: "DELETE FROM " + table + " WHERE token = $1",
-		allSQL:    "SELECT token, data FROM " + table + " WHERE expiry > current_timestamp",
-		cleanupSQL: fmt.Sprintf("DELETE FROM %[1]s WHERE token IN (SELECT token FROM %[1]s WHERE expiry < current_timestamp LIMIT %[2]d)",
-			table, deleteBatch),
-	}
-	p.runner = cleanup.New(cfg.CleanUpInterval, p.deleteExpired)
-	return p
+	return &PostgresStore{sqlstore.New(db, dialect, cfg.TableName, cfg.CleanUpInterval)}
 }
 
 // Find returns the data of the session token. found is false, with a nil
 // error, when there is no such session or it has expired.
 func (p *PostgresStore) Find(token string) (b []byte, found bool, err error) {
-	return p.FindCtx(context.Background(), token)
+	return p.store.Find(token)
 }
 
 // FindCtx is Find with a context.
 func (p *PostgresStore) FindCtx(ctx context.Context, token string) (b []byte, found bool, err error) {
-	p.runner.Start()
-	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("postgresstore: find: %w", err)
-	}
-	err = p.db.QueryRowContext(ctx, p.findSQL, token).Scan(&b)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("postgresstore: find: %w", err)
-	}
-	return b, true, nil
+	return p.store.FindCtx(ctx, token)
 }
 
 // Commit stores the session token with data b until expiry, replacing any
 // data and expiry the token had, in one statement.
 func (p *PostgresStore) Commit(token string, b []byte, expiry time.Time) error {
-	return p.CommitCtx(context.Background(), token, b, expiry)
+	return p.store.Commit(token, b, expiry)
 }
 
 // CommitCtx is Commit with a context.
 func (p *PostgresStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	p.runner.Start()
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("postgresstore: commit: %w", err)
-	}
-	if b == nil {
-		b = []byte{} // nil would be NULL, and data is NOT NULL
-	}
-	if _, err := p.db.ExecContext(ctx, p.commitSQL, token, b, expiry); err != nil {
-		return fmt.Errorf("postgresstore: commit: %w", err)
-	}
-	return nil
+	return p.store.CommitCtx(ctx, token, b, expiry)
 }
 
 // Delete removes the session token. Deleting a missing token is not an error.
-func (p *PostgresStore) Delete(token string) error {
-	return p.DeleteCtx(context.Background(), token)
-}
+func (p *PostgresStore) Delete(token string) error { return p.store.Delete(token) }
 
 // DeleteCtx is Delete with a context.
 func (p *PostgresStore) DeleteCtx(ctx context.Context, token string) error {
-	p.runner.Start()
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("postgresstore: delete: %w", err)
-	}
-	if _, err := p.db.ExecContext(ctx, p.deleteSQL, token); err != nil {
-		return fmt.Errorf("postgresstore: delete: %w", err)
-	}
-	return nil
+	return p.store.DeleteCtx(ctx, token)
 }
 
 // All returns the data of every session that has not expired, keyed by
 // token; an empty, non-nil map when there is none.
 func (p *PostgresStore) All() (map[string][]byte, error) {
-	return p.AllCtx(context.Background())
+	return p.store.All()
 }
 
 // AllCtx is All with a context.
 func (p *PostgresStore) AllCtx(ctx context.Context) (map[string][]byte, error) {
-	p.runner.Start()
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("postgresstore: all: %w", err)
-	}
-	rows, err := p.db.QueryContext(ctx, p.allSQL)
-	if err != nil {
-		return nil, fmt.Errorf("postgresstore: all: %w", err)
-	}
-	defer rows.Close()
-	sessions := make(map[string][]byte)
-	for rows.Next() {
-		var token string
-		var b []byte
-		if err := rows.Scan(&token, &b); err != nil {
-			return nil, fmt.Errorf("postgresstore: all: %w", err)
-		}
-		sessions[token] = b
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgresstore: all: %w", err)
-	}
-	return sessions, nil
+	return p.store.AllCtx(ctx)
 }
 
 // StopCleanup stops the cleanup goroutine and waits for it to end. It is
 // safe to call more than once, or on a store that runs none; the store
 // itself stays usable.
 func (p *PostgresStore) StopCleanup() {
-	p.runner.Stop()
-}
-
-// deleteExpired deletes the expired sessions, deleteBatch rows per
-// statement, until a statement finds fewer than that.
-func (p *PostgresStore) deleteExpired(ctx context.Context) error {
-	for {
-		res, err := p.db.ExecContext(ctx, p.cleanupSQL)
-		if err != nil {
-			return fmt.Errorf("postgresstore: delete expired: %w", err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("postgresstore: delete expired: %w", err)
-		}
-		if n < deleteBatch {
-			return nil
-		}
-	}
-}
-
-// validTableName reports whether name is one or two dot-separated unquoted
-// identifiers, so that it can go into the SQL text as it is.
-func validTableName(name string) bool {
-	parts := strings.Split(name, ".")
-	if len(parts) > 2 {
-		return false
-	}
-	for _, part := range parts {
-		if !validIdentifier(part) {
-			return false
-		}
-	}
-	return true
-}
-
-// validIdentifier reports whether s is ASCII letters, digits and
-// underscores, not starting with a digit.
-func validIdentifier(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '_', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
-		case '0' <= c && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
+	p.store.StopCleanup()
 }

@@ -6,12 +6,13 @@ import (
 	"io"
 	"log"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 
 	_ "github.com/mattn/go-sqlite3"
+
 	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/internal/sqltest"
 	"github.com/seed3bbca6c1/scs/sqlite3store"
 )
 
@@ -52,18 +53,9 @@ func Example() {
 	mux.HandleFunc("/get", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, sessionManager.GetString(r.Context(), "message"))
 	})
-	handler := sessionManager.LoadAndSave(mux)
 
 	// A first request stores a value; a second one, with the session
 	// cookie, reads it back from the sessions table.
-	rec := httptest.NewRecorder()
-	handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/put", nil))
-	req := httptest.NewRequest(http.MethodGet, "/get", nil)
-	for _, c := range rec.Result().Cookies() {
-		req.AddCookie(c)
-	}
-	rec = httptest.NewRecorder()
-	handler.ServeHTTP(rec, req)
-	fmt.Println(rec.Body.String())
+	fmt.Println(sqltest.Visit(sessionManager.LoadAndSave(mux), "/put", "/get"))
 	// Output: Hello from a session!
 }

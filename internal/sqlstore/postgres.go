@@ -1,0 +1,19 @@
+package sqlstore
+
+import "fmt"
+
+// PostgresStatements are the statements on a table with SCS v2's PostgreSQL
+// layout (token TEXT PRIMARY KEY, data BYTEA, expiry TIMESTAMPTZ), which
+// postgresstore, pgxstore and cockroachdbstore share: CockroachDB takes the
+// same SQL. Expiry is compared with the server's clock (current_timestamp),
+// as SCS does.
+func PostgresStatements(table string) Statements {
+	return Statements{
+		Find:   "SELECT data FROM " + table + " WHERE token = $1 AND expiry > current_timestamp",
+		Commit: "INSERT INTO " + table + " (token, data, expiry) VALUES ($1, $2, $3) ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry",
+		Delete: "DELETE FROM " + table + " WHERE token = $1",
+		All:    "SELECT token, data FROM " + table + " WHERE expiry > current_timestamp",
+		Cleanup: fmt.Sprintf("DELETE FROM %[1]s WHERE token IN (SELECT token FROM %[1]s WHERE expiry < current_timestamp LIMIT %[2]d)",
+			table, BatchSize),
+	}
+}

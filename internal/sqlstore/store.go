@@ -1,0 +1,237 @@
+// Package sqlstore is the session store the database/sql stores share
+// (postgresstore, cockroachdbstore, mysqlstore, mssqlstore, sqlite3store):
+// each gives a Dialect, its SQL and how its driver takes the arguments, and
+// wraps a *Store in its exported type. pgxstore, over pgx rather than
+// database/sql, shares the table names and PostgreSQL statements only.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/seed3bbca6c1/scs/cleanup"
+)
+
+// BatchSize is the most expired sessions one cleanup statement deletes, so
+// that no statement holds its locks for long.
+const BatchSize = 1000
+
+// Statements are a dialect's SQL for one table.
+type Statements struct {
+	// Find selects the data of the session that Dialect.Key picks, if it
+	// has not expired.
+	Find string
+
+	// Commit inserts a session or replaces its data and expiry, in one
+	// statement. Its arguments are the token (Dialect.Token), the data and
+	// the expiry (Dialect.Expiry).
+	Commit string
+
+	// Delete deletes the session that Dialect.Key picks.
+	Delete string
+
+	// All selects the token and data of every session that has not
+	// expired.
+	All string
+
+	// Cleanup deletes at most BatchSize expired sessions.
+	Cleanup string
+}
+
+// Dialect is what a SQL store tells the shared Store about its engine.
+type Dialect struct {
+	// Name is the store's package name, which starts its errors and panics.
+	Name string
+
+	// Statements returns the statements on table, a name TableName has
+	// checked.
+	Statements func(table string) Statements
+
+	// Token returns the argument that passes a token to Commit, and to
+	// Find and Delete unless Key is set. Nil passes the string.
+	Token func(token string) any
+
+	// Key returns the arguments of Find and Delete for a token. Nil passes
+	// the one argument Token gives.
+	Key func(token string) []any
+
+	// Expiry returns the argument that passes a session's expiry to
+	// Commit. Nil passes the time.Time as it is.
+	Expiry func(expiry time.Time) any
+}
+
+// Store is a session store in a database/sql table. It is safe for
+// concurrent use. Create one with New; the zero value is not usable.
+type Store struct {
+	db      *sql.DB
+	dialect Dialect
+	sql     Statements
+	runner  *cleanup.Runner
+}
+
+// New returns a store on table in db (DefaultTable when table is empty),
+// whose cleanup goroutine deletes expired sessions every interval, from the
+// store's first use until StopCleanup; an interval of zero or less runs no
+// goroutine. It panics when table is not a valid table name (see
+// TableName), before it uses db.
+func New(db *sql.DB, d Dialect, table string, interval time.Duration) *Store {
+	s := &Store{db: db, dialect: d, sql: d.Statements(TableName(d.Name, table))}
+	s.runner = cleanup.New(interval, s.DeleteExpired)
+	return s
+}
+
+// Find returns the data of the session token. found is false, with a nil
+// error, when there is no such session or it has expired.
+func (s *Store) Find(token string) (b []byte, found bool, err error) {
+	return s.FindCtx(context.Background(), token)
+}
+
+// FindCtx is Find with a context; a cancelled context gives an error and
+// sends nothing.
+func (s *Store) FindCtx(ctx context.Context, token string) (b []byte, found bool, err error) {
+	if err := s.start(ctx); err != nil {
+		return nil, false, s.errorf("find", err)
+	}
+	err = s.db.QueryRowContext(ctx, s.sql.Find, s.key(token)...).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, s.errorf("find", err)
+	}
+	if b == nil {
+		b = []byte{} // some drivers scan an empty BLOB as nil
+	}
+	return b, true, nil
+}
+
+// Commit stores the session token with data b until expiry, replacing any
+// data and expiry the token had, in one statement.
+func (s *Store) Commit(token string, b []byte, expiry time.Time) error {
+	return s.CommitCtx(context.Background(), token, b, expiry)
+}
+
+// CommitCtx is Commit with a context; a cancelled context gives an error
+// and writes nothing.
+func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	if err := s.start(ctx); err != nil {
+		return s.errorf("commit", err)
+	}
+	if b == nil {
+		b = []byte{} // nil would be NULL, and data is NOT NULL
+	}
+	var exp any = expiry
+	if s.dialect.Expiry != nil {
+		exp = s.dialect.Expiry(expiry)
+	}
+	if _, err := s.db.ExecContext(ctx, s.sql.Commit, s.token(token), b, exp); err != nil {
+		return s.errorf("commit", err)
+	}
+	return nil
+}
+
+// Delete removes the session token. Deleting a missing token is not an
+// error.
+func (s *Store) Delete(token string) error {
+	return s.DeleteCtx(context.Background(), token)
+}
+
+// DeleteCtx is Delete with a context; a cancelled context gives an error
+// and deletes nothing.
+func (s *Store) DeleteCtx(ctx context.Context, token string) error {
+	if err := s.start(ctx); err != nil {
+		return s.errorf("delete", err)
+	}
+	if _, err := s.db.ExecContext(ctx, s.sql.Delete, s.key(token)...); err != nil {
+		return s.errorf("delete", err)
+	}
+	return nil
+}
+
+// All returns the data of every session that has not expired, keyed by
+// token; an empty, non-nil map when there is none.
+func (s *Store) All() (map[string][]byte, error) {
+	return s.AllCtx(context.Background())
+}
+
+// AllCtx is All with a context; a cancelled context gives an error.
+func (s *Store) AllCtx(ctx context.Context) (map[string][]byte, error) {
+	if err := s.start(ctx); err != nil {
+		return nil, s.errorf("all", err)
+	}
+	rows, err := s.db.QueryContext(ctx, s.sql.All)
+	if err != nil {
+		return nil, s.errorf("all", err)
+	}
+	defer rows.Close()
+	sessions := make(map[string][]byte)
+	for rows.Next() {
+		var token string
+		var b []byte
+		if err := rows.Scan(&token, &b); err != nil {
+			return nil, s.errorf("all", err)
+		}
+		if b == nil {
+			b = []byte{}
+		}
+		sessions[token] = b
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errorf("all", err)
+	}
+	return sessions, nil
+}
+
+// StopCleanup stops the cleanup goroutine and waits for it to end. It is
+// safe to call more than once, or on a store that runs none; the store
+// itself stays usable.
+func (s *Store) StopCleanup() {
+	s.runner.Stop()
+}
+
+// DeleteExpired deletes the expired sessions, BatchSize per statement,
+// until a statement deletes fewer than that. It is what the cleanup
+// goroutine runs.
+func (s *Store) DeleteExpired(ctx context.Context) error {
+	for {
+		res, err := s.db.ExecContext(ctx, s.sql.Cleanup)
+		if err != nil {
+			return s.errorf("delete expired", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return s.errorf("delete expired", err)
+		}
+		if n < BatchSize {
+			return nil
+		}
+	}
+}
+
+// start starts the cleanup goroutine unless it runs already, and returns
+// the context's error, if any, so that a cancelled call sends nothing.
+func (s *Store) start(ctx context.Context) error {
+	s.runner.Start()
+	return ctx.Err()
+}
+
+func (s *Store) token(token string) any {
+	if s.dialect.Token != nil {
+		return s.dialect.Token(token)
+	}
+	return token
+}
+
+func (s *Store) key(token string) []any {
+	if s.dialect.Key != nil {
+		return s.dialect.Key(token)
+	}
+	return []any{s.token(token)}
+}
+
+func (s *Store) errorf(op string, err error) error {
+	return fmt.Errorf("%s: %s: %w", s.dialect.Name, op, err)
+}

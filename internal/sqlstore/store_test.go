@@ -1,0 +1,154 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seed3bbca6c1/scs/internal/sqlstore"
+	"github.com/seed3bbca6c1/scs/internal/sqltest"
+)
+
+// upper is a token type, to check that Dialect.Token is applied.
+type upper string
+
+// testDialect uses every hook of a Dialect, on statements that name the
+// table and say which operation they are.
+var testDialect = sqlstore.Dialect{
+	Name: "teststore",
+	Statements: func(table string) sqlstore.Statements {
+		return sqlstore.Statements{
+			Find: "find " + table, Commit: "commit " + table, Delete: "delete " + table,
+			All: "all " + table, Cleanup: "cleanup " + table,
+		}
+	},
+	Token:  func(token string) any { return upper(strings.ToUpper(token)) },
+	Expiry: func(expiry time.Time) any { return expiry.Unix() },
+}
+
+func newStore(t *testing.T, d sqlstore.Dialect, table string) (*sqlstore.Store, *sqltest.Recorder) {
+	t.Helper()
+	r, db := sqltest.NewRecorder(t)
+	s := sqlstore.New(db, d, table, 0)
+	t.Cleanup(s.StopCleanup)
+	return s, r
+}
+
+func TestStatementsAndArguments(t *testing.T) {
+	s, r := newStore(t, testDialect, "")
+	expiry := time.Unix(1900000000, 0)
+	if err := s.Commit("tok", []byte("data"), expiry); err != nil {
+		t.Fatal(err)
+	}
+	sqltest.WantStmts(t, r.Take(), sqltest.Stmt{Query: "commit sessions", Args: []any{upper("TOK"), []byte("data"), int64(1900000000)}})
+
+	r.Rows = [][]driver.Value{{[]byte("data")}}
+	if b, found, err := s.Find("tok"); err != nil || !found || string(b) != "data" {
+		t.Fatalf("Find = %q, %v, %v", b, found, err)
+	}
+	sqltest.WantStmts(t, r.Take(), sqltest.Stmt{Query: "find sessions", Args: []any{upper("TOK")}})
+
+	if err := s.Delete("tok"); err != nil {
+		t.Fatal(err)
+	}
+	sqltest.WantStmts(t, r.Take(), sqltest.Stmt{Query: "delete sessions", Args: []any{upper("TOK")}})
+
+	r.Rows = [][]driver.Value{{"a", []byte("1")}, {"b", nil}}
+	all, err := s.All()
+	if err != nil || len(all) != 2 || string(all["a"]) != "1" || all["b"] == nil || len(all["b"]) != 0 {
+		t.Fatalf("All = %#v, %v; want a=1 and b empty, not nil", all, err)
+	}
+	sqltest.WantStmts(t, r.Take(), sqltest.Stmt{Query: "all sessions"})
+}
+
+func TestKeyArguments(t *testing.T) {
+	d := testDialect
+	d.Key = func(token string) []any { return []any{token, token} }
+	s, r := newStore(t, d, "web.sessions")
+	_, _, _ = s.Find("tok")
+	_ = s.Delete("tok")
+	_ = s.Commit("tok", nil, time.Unix(1, 0))
+	sqltest.WantStmts(t, r.Take(),
+		sqltest.Stmt{Query: "find web.sessions", Args: []any{"tok", "tok"}},
+		sqltest.Stmt{Query: "delete web.sessions", Args: []any{"tok", "tok"}},
+		sqltest.Stmt{Query: "commit web.sessions", Args: []any{upper("TOK"), []byte{}, int64(1)}},
+	)
+}
+
+func TestDefaultArguments(t *testing.T) {
+	d := testDialect
+	d.Token, d.Expiry = nil, nil
+	s, r := newStore(t, d, "")
+	expiry := time.Now()
+	_ = s.Commit("tok", nil, expiry)
+	_, _, _ = s.Find("tok")
+	got := r.Take()
+	sqltest.WantStmts(t, got,
+		sqltest.Stmt{Query: "commit sessions", Args: []any{"tok", []byte{}, expiry}},
+		sqltest.Stmt{Query: "find sessions", Args: []any{"tok"}},
+	)
+	if b, ok := got[0].Args[1].([]byte); !ok || b == nil {
+		t.Fatalf("nil data sent as %#v, want an empty non-nil []byte (data is NOT NULL)", got[0].Args[1])
+	}
+}
+
+func TestFindResults(t *testing.T) {
+	s, r := newStore(t, testDialect, "")
+	if b, found, err := s.Find("tok"); err != nil || found || b != nil {
+		t.Fatalf("Find with no row = %q, %v, %v; want nil, false, nil", b, found, err)
+	}
+	r.Rows = [][]driver.Value{{nil}}
+	if b, found, err := s.Find("tok"); err != nil || !found || b == nil || len(b) != 0 {
+		t.Fatalf("Find of empty data scanned as nil = %#v, %v, %v; want empty non-nil, true, nil", b, found, err)
+	}
+	r.Rows = nil
+	if all, err := s.All(); err != nil || all == nil || len(all) != 0 {
+		t.Fatalf("All with no rows = %#v, %v; want an empty non-nil map", all, err)
+	}
+}
+
+func TestCancelledContextSendsNothing(t *testing.T) {
+	s, r := newStore(t, testDialect, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for op, err := range map[string]error{
+		"find":   func() error { _, _, err := s.FindCtx(ctx, "tok"); return err }(),
+		"commit": s.CommitCtx(ctx, "tok", []byte("x"), time.Now()),
+		"delete": s.DeleteCtx(ctx, "tok"),
+		"all":    func() error { _, err := s.AllCtx(ctx); return err }(),
+	} {
+		if !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), "teststore: "+op+": ") {
+			t.Errorf("%s with a cancelled context = %v, want context.Canceled prefixed with teststore: %s:", op, err, op)
+		}
+	}
+	if got := r.Take(); len(got) != 0 {
+		t.Errorf("a cancelled context still sent %d statements", len(got))
+	}
+}
+
+func TestDeleteExpiredRepeatsWhileBatchesAreFull(t *testing.T) {
+	s, r := newStore(t, testDialect, "")
+	r.Affected = []int64{sqlstore.BatchSize, sqlstore.BatchSize, 3}
+	if err := s.DeleteExpired(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	del := sqltest.Stmt{Query: "cleanup sessions"}
+	sqltest.WantStmts(t, r.Take(), del, del, del)
+}
+
+func TestTableName(t *testing.T) {
+	for name, want := range map[string]string{"": "sessions", "s": "s", "App_2.Web_Sessions": "App_2.Web_Sessions"} {
+		if got := sqlstore.TableName("teststore", name); got != want {
+			t.Errorf("TableName(%q) = %q, want %q", name, got, want)
+		}
+	}
+	defer func() {
+		if msg, _ := recover().(string); !strings.HasPrefix(msg, `teststore: invalid table name "a.b.c"`) {
+			t.Fatalf("TableName(a.b.c) panicked with %q, want an invalid table name panic", msg)
+		}
+	}()
+	sqlstore.TableName("teststore", "a.b.c")
+}

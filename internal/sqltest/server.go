@@ -1,0 +1,132 @@
+package sqltest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"log"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/seed3bbca6c1/scs/storetest"
+)
+
+// Server is a SQL test server reached through database/sql, on which each
+// test gets a namespace of its own: a PostgreSQL schema, a MySQL database.
+type Server struct {
+	// Driver is the database/sql driver name.
+	Driver string
+
+	// Env names the environment variable that holds the server's DSN, and
+	// Default is the DSN when it is unset.
+	Env, Default string
+
+	// Create and Drop create a namespace and drop it, if it exists, with
+	// all it holds; %s stands for its name.
+	Create, Drop string
+
+	// Use returns dsn with namespace as the default for unqualified table
+	// names.
+	Use func(dsn, namespace string) (string, error)
+}
+
+// Ping checks that the server at dsn answers; it is the probe for
+// storetest.Server and storetest.Main.
+func (s Server) Ping(dsn string) error {
+	db, err := sql.Open(s.Driver, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	return db.PingContext(ctx)
+}
+
+// Main is storetest.Main for the server, for a TestMain.
+func (s Server) Main(m *testing.M) int {
+	return storetest.Main(m, s.Env, s.Default, s.Ping)
+}
+
+// Open creates a namespace of the test's own on the server, holding the
+// table "sessions" that schema creates, and returns a database whose
+// default namespace it is. Both go when the test ends. Without a server it
+// skips the test, or fails it in CI.
+func (s Server) Open(t testing.TB, schema []string) *DB {
+	t.Helper()
+	dsn := storetest.Server(t, s.Env, s.Default, s.Ping)
+	admin, err := sql.Open(s.Driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	name := UniqueName(t)
+	if _, err := admin.Exec(fmt.Sprintf(s.Create, name)); err != nil {
+		t.Fatalf("create %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec(fmt.Sprintf(s.Drop, name)); err != nil {
+			t.Errorf("drop %s: %v", name, err)
+		}
+	})
+	if dsn, err = s.Use(dsn, name); err != nil {
+		t.Fatalf("%s: %v", s.Env, err)
+	}
+	db, err := sql.Open(s.Driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	d := &DB{DB: db, DSN: dsn, Namespace: name, Table: "sessions"}
+	d.CreateTable(t, d.Table, schema)
+	return d
+}
+
+// Example prepares the database of a store's runnable Example: it
+// creates the namespace name afresh on the server, runs schema in it, and
+// returns a DSN whose default namespace it is. It stops the program with a
+// message naming Env when the server does not answer; storetest.Main keeps
+// Examples from running then, outside CI.
+func (s Server) Example(name string, schema ...string) string {
+	dsn := os.Getenv(s.Env)
+	if dsn == "" {
+		dsn = s.Default
+	}
+	admin, err := sql.Open(s.Driver, dsn)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer admin.Close()
+	for _, stmt := range []string{s.Drop, s.Create} {
+		if _, err := admin.Exec(fmt.Sprintf(stmt, name)); err != nil {
+			log.Fatalf("the example needs the test server (scripts/services.sh, or %s): %v", s.Env, err)
+		}
+	}
+	if dsn, err = s.Use(dsn, name); err != nil {
+		log.Fatal(err)
+	}
+	db, err := sql.Open(s.Driver, dsn)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	for _, stmt := range schema {
+		if _, err := db.Exec(stmt); err != nil {
+			log.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	return dsn
+}
+
+// UniqueName returns a new name for a test's namespace or table:
+// "scs_test_" and 12 random hex digits.
+func UniqueName(t testing.TB) string {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return "scs_test_" + hex.EncodeToString(b)
+}
