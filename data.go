@@ -43,6 +43,11 @@ type sessionData struct {
 	token    string // "" until committed or renewed
 	hashed   bool   // token is already the store key (loaded by Iterate)
 	values   map[string]interface{}
+
+	// header holds the values of the response headers that LoadAndSave
+	// sets (Vary, Set-Cookie, Cache-Control), so that each costs no
+	// allocation of its own; see setHeader.
+	header [3]string
 }
 
 // sessionCtx is the context that carries a manager's session data. It is

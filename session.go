@@ -156,9 +156,9 @@ func (s *SessionManager) loadAndSave(next http.Handler, header string) http.Hand
 		vary = header
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Add("Vary", vary)
 		ctx := r.Context()
 		if _, ok := ctx.Value(s.contextKey).(*sessionData); ok {
+			w.Header().Add("Vary", vary)
 			next.ServeHTTP(w, r) // an outer LoadAndSave of this manager saves it
 			return
 		}
@@ -170,9 +170,11 @@ func (s *SessionManager) loadAndSave(next http.Handler, header string) http.Hand
 		}
 		l, err := s.load(ctx, token)
 		if err != nil {
+			w.Header().Add("Vary", vary)
 			s.ErrorFunc(w, r, err)
 			return
 		}
+		setHeader(w.Header(), "Vary", vary, &l.sd, 0)
 		sr := r.WithContext(&l.ctx)
 		l.w = responseWriter{ResponseWriter: w, request: sr, manager: s, header: header}
 		next.ServeHTTP(&l.w, sr)
@@ -215,9 +217,23 @@ func (s *SessionManager) commitAndWriteToken(w http.ResponseWriter, r *http.Requ
 // session asked for RememberMe.
 func (s *SessionManager) WriteSessionCookie(ctx context.Context, w http.ResponseWriter, token string, expiry time.Time) {
 	persist := s.Cookie.Persist || (!expiry.IsZero() && s.GetBool(ctx, rememberMeKey))
+	sd, _ := ctx.Value(s.contextKey).(*sessionData)
 	h := w.Header()
-	h.Add("Set-Cookie", s.Cookie.setCookie(token, expiry, persist, s.clock()))
-	h.Add("Cache-Control", `no-cache="Set-Cookie"`)
+	setHeader(h, "Set-Cookie", s.Cookie.setCookie(token, expiry, persist, s.clock()), sd, 1)
+	setHeader(h, "Cache-Control", `no-cache="Set-Cookie"`, sd, 2)
+}
+
+// setHeader adds the value v to the header key, like h.Add. When the header
+// is new and sd is not nil, the value's one-element slice is sd.header[slot]
+// rather than a new allocation; its capacity of one makes a later Add copy
+// it.
+func setHeader(h http.Header, key, v string, sd *sessionData, slot int) {
+	if _, ok := h[key]; ok || sd == nil {
+		h[key] = append(h[key], v)
+		return
+	}
+	sd.header[slot] = v
+	h[key] = sd.header[slot : slot+1 : slot+1]
 }
 
 func (s *SessionManager) clock() time.Time {
