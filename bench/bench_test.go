@@ -254,6 +254,11 @@ func BenchmarkParallelRead(b *testing.B) {
 	}
 }
 
+// codecPayload is the five-value payload, encoded by our codec.
+func codecPayload() ([]byte, error) {
+	return scs.GobCodec{}.Encode(when.Add(24*time.Hour), codecValues())
+}
+
 // codecValues is the five-value payload of the read scenario.
 func codecValues() map[string]interface{} {
 	return map[string]interface{}{"message": msg, "count": 1, "admin": true, "when": when, "blob": blob}
