@@ -7,6 +7,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/internal/kvtest"
 	"github.com/seed3bbca6c1/scs/storetest"
 )
 
@@ -63,68 +64,36 @@ func TestConformance(t *testing.T) {
 	}.Run(t)
 }
 
-func TestFindReadsSCSLayout(t *testing.T) {
+// TestSCSLayout checks that New keeps sessions as SCS v2's badgerstore does:
+// the bare payload under scs:session:<token>, as an entry whose Badger expiry
+// is the session's expiry in whole Unix seconds.
+func TestSCSLayout(t *testing.T) {
 	db := openDB(t)
-	s := New(db)
-	live, stale := storetest.Token(t), storetest.Token(t)
-	// SCS v2 writes the payload under scs:session:<token> with an entry TTL.
-	err := db.Update(func(txn *badger.Txn) error {
-		if err := txn.SetEntry(badger.NewEntry([]byte("scs:session:"+live), []byte("written by scs v2")).WithTTL(time.Hour)); err != nil {
-			return err
-		}
-		return txn.SetEntry(badger.NewEntry([]byte("scs:session:"+stale), []byte("expired")).WithTTL(-time.Minute))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	b, found, err := s.Find(live)
-	if err != nil || !found || string(b) != "written by scs v2" {
-		t.Fatalf("Find = %q, %v, %v; want the payload written in SCS's layout", b, found, err)
-	}
-	if _, found, err := s.Find(stale); err != nil || found {
-		t.Fatalf("Find(expired) = %v, %v; want not found", found, err)
-	}
-	all, err := s.All()
-	if err != nil || len(all) != 1 || string(all[live]) != "written by scs v2" {
-		t.Fatalf("All = %q, %v; want only the live session", all, err)
-	}
-}
-
-func TestCommitWritesSCSLayout(t *testing.T) {
-	db := openDB(t)
-	s := New(db)
-	token := storetest.Token(t)
-	expiry := time.Now().Add(time.Hour)
-	if err := s.Commit(token, []byte("payload"), expiry); err != nil {
-		t.Fatal(err)
-	}
-	val, expiresAt, found := rawItem(t, db, "scs:session:"+token)
-	if !found {
-		t.Fatal("Commit wrote nothing under scs:session:<token>")
-	}
-	if string(val) != "payload" {
-		t.Errorf("stored value = %q, want the bare payload %q", val, "payload")
-	}
-	if want := uint64(expiry.Unix()); expiresAt != want {
-		t.Errorf("entry expires at %d, want %d (the expiry's Unix second)", expiresAt, want)
-	}
+	storetest.Layout{
+		Put: func(t *testing.T, token string, data []byte, expiry time.Time) {
+			err := db.Update(func(txn *badger.Txn) error {
+				return txn.SetEntry(badger.NewEntry([]byte("scs:session:"+token), data).WithTTL(time.Until(expiry)))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		},
+		Get: func(t *testing.T, token string) ([]byte, time.Time, bool) {
+			val, expiresAt, found := rawItem(t, db, "scs:session:"+token)
+			return val, time.Unix(int64(expiresAt), 0), found
+		},
+		Resolution: time.Second,
+	}.Run(t, New(db))
 }
 
 func TestPrefixesKeepStoresApart(t *testing.T) {
 	db := openDB(t)
-	a, b := NewWithPrefix(db, "app-a:"), NewWithPrefix(db, "app-b:")
-	token := storetest.Token(t)
-	if err := a.Commit(token, []byte("a"), time.Now().Add(time.Hour)); err != nil {
+	kvtest.CheckPrefixesKeepStoresApart(t, "", func(prefix string) scs.Store { return NewWithPrefix(db, prefix) })
+	s, token := NewWithPrefix(db, "app:"), storetest.Token(t)
+	if err := s.Commit(token, []byte("a"), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, found, err := b.Find(token); err != nil || found {
-		t.Fatalf("Find through another prefix = %v, %v; want not found", found, err)
-	}
-	if all, err := b.All(); err != nil || len(all) != 0 {
-		t.Fatalf("All through another prefix = %q, %v; want empty", all, err)
-	}
-	if _, _, found := rawItem(t, db, "app-a:"+token); !found {
+	if _, _, found := rawItem(t, db, "app:"+token); !found {
 		t.Fatal("NewWithPrefix did not key the session as prefix + token")
 	}
 }

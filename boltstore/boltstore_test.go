@@ -53,22 +53,25 @@ func rawGet(t *testing.T, db *bbolt.DB, token string) []byte {
 	return val
 }
 
-// rawPut writes a value for token straight into the bucket, in SCS v2's
-// layout: 8-byte big-endian Unix nanoseconds expiry, then the payload.
-func rawPut(t *testing.T, db *bbolt.DB, token string, payload []byte, expiry time.Time) {
-	t.Helper()
-	val := binary.BigEndian.AppendUint64(nil, uint64(expiry.UnixNano()))
-	val = append(val, payload...)
-	err := db.Update(func(tx *bbolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists([]byte("scs:session"))
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(token), val)
-	})
-	if err != nil {
-		t.Fatalf("write bucket: %v", err)
-	}
+// layout is the raw view of db's bucket: SCS v2's layout, each value the
+// 8-byte big-endian Unix nanoseconds expiry, then the payload.
+func layout(db *bbolt.DB) storetest.Layout {
+	return storetest.ExpiryPrefixLayout(
+		func(t *testing.T, token string, value []byte) {
+			t.Helper()
+			err := db.Update(func(tx *bbolt.Tx) error {
+				b, err := tx.CreateBucketIfNotExists([]byte("scs:session"))
+				if err != nil {
+					return err
+				}
+				return b.Put([]byte(token), value)
+			})
+			if err != nil {
+				t.Fatalf("write bucket: %v", err)
+			}
+		},
+		func(t *testing.T, token string) []byte { return rawGet(t, db, token) },
+	)
 }
 
 func TestConformance(t *testing.T) {
@@ -85,43 +88,9 @@ func TestConformance(t *testing.T) {
 	}.Run(t)
 }
 
-func TestFindReadsSCSLayout(t *testing.T) {
+func TestSCSLayout(t *testing.T) {
 	db := openDB(t)
-	s := NewWithCleanupInterval(db, 0)
-	live, stale := storetest.Token(t), storetest.Token(t)
-	rawPut(t, db, live, []byte("written by scs v2"), time.Now().Add(time.Hour))
-	rawPut(t, db, stale, []byte("expired"), time.Now().Add(-time.Second))
-
-	b, found, err := s.Find(live)
-	if err != nil || !found || string(b) != "written by scs v2" {
-		t.Fatalf("Find = %q, %v, %v; want the payload written in SCS's layout", b, found, err)
-	}
-	if _, found, err := s.Find(stale); err != nil || found {
-		t.Fatalf("Find(expired) = %v, %v; want not found", found, err)
-	}
-	all, err := s.All()
-	if err != nil || len(all) != 1 || string(all[live]) != "written by scs v2" {
-		t.Fatalf("All = %q, %v; want only the live session", all, err)
-	}
-}
-
-func TestCommitWritesSCSLayout(t *testing.T) {
-	s := newStore(t, 0)
-	token := storetest.Token(t)
-	expiry := time.Now().Add(time.Hour)
-	if err := s.Commit(token, []byte("payload"), expiry); err != nil {
-		t.Fatal(err)
-	}
-	val := rawGet(t, s.db, token)
-	if len(val) != 8+len("payload") {
-		t.Fatalf("stored value has %d bytes, want 8 + %d", len(val), len("payload"))
-	}
-	if got := int64(binary.BigEndian.Uint64(val[:8])); got != expiry.UnixNano() {
-		t.Errorf("stored expiry = %d, want %d (big-endian Unix nanoseconds)", got, expiry.UnixNano())
-	}
-	if string(val[8:]) != "payload" {
-		t.Errorf("stored payload = %q, want %q", val[8:], "payload")
-	}
+	layout(db).Run(t, NewWithCleanupInterval(db, 0))
 }
 
 func TestNewCreatesBucket(t *testing.T) {

@@ -16,13 +16,10 @@ import (
 	"time"
 
 	"github.com/seed3bbca6c1/scs/cleanup"
+	"github.com/seed3bbca6c1/scs/internal/sqlstore"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 )
-
-// deleteBatch is how many expired rows one cleanup statement deletes at most,
-// so that no statement holds its locks for long.
-const deleteBatch = 1000
 
 // session is a row of the sessions table.
 type session struct {
@@ -78,13 +75,13 @@ func NewWithCleanupInterval(db *bun.DB, cleanupInterval time.Duration) (*BunStor
 // name, the dialect is not one of PostgreSQL, MySQL, SQLite and SQL Server,
 // or the table cannot be created.
 func NewWithConfig(db *bun.DB, cfg Config) (*BunStore, error) {
-	name := cfg.TableName
-	if name == "" {
-		name = "sessions"
+	name, err := sqlstore.CheckTableName("bunstore", cfg.TableName)
+	if err != nil {
+		return nil, err
 	}
-	schema, table, ok := splitTableName(name)
-	if !ok {
-		return nil, fmt.Errorf("bunstore: invalid table name %q: want one or two dot-separated identifiers of ASCII letters, digits and underscores", name)
+	schema, table, qualified := strings.Cut(name, ".")
+	if !qualified {
+		schema, table = "", name
 	}
 	d := db.Dialect().Name()
 	ident := func(s string) string { return string(db.QueryGen().AppendIdent(nil, s)) }
@@ -97,7 +94,7 @@ func NewWithConfig(db *bun.DB, cfg Config) (*BunStore, error) {
 		deleteSQL: "DELETE FROM " + t + " WHERE token = ?",
 		allSQL:    "SELECT token, data FROM " + t + " WHERE expiry > ?",
 		cleanupSQL: fmt.Sprintf("DELETE FROM %[1]s WHERE token IN (SELECT token FROM %[1]s WHERE expiry < ? LIMIT %[2]d)",
-			t, deleteBatch),
+			t, sqlstore.BatchSize),
 	}
 
 	// The index is named after the table, as SCS names sessions_expiry_idx.
@@ -127,12 +124,12 @@ func NewWithConfig(db *bun.DB, cfg Config) (*BunStore, error) {
 		// an IN subquery, but on DELETE.
 		create = []string{"CREATE TABLE IF NOT EXISTS " + t + " (token CHAR(43) CHARACTER SET ascii COLLATE ascii_bin PRIMARY KEY, " +
 			"data MEDIUMBLOB NOT NULL, expiry TIMESTAMP(6) NOT NULL, INDEX " + index + " (expiry))"}
-		b.cleanupSQL = fmt.Sprintf("DELETE FROM %s WHERE expiry < ? LIMIT %d", t, deleteBatch)
+		b.cleanupSQL = fmt.Sprintf("DELETE FROM %s WHERE expiry < ? LIMIT %d", t, sqlstore.BatchSize)
 	case dialect.MSSQL:
 		create = []string{"IF OBJECT_ID(N'" + name + "', N'U') IS NULL BEGIN " +
 			"CREATE TABLE " + t + " (token CHAR(43) COLLATE Latin1_General_BIN2 NOT NULL PRIMARY KEY, data VARBINARY(MAX) NOT NULL, expiry DATETIME2(6) NOT NULL); " +
 			"CREATE INDEX " + index + " ON " + t + " (expiry); END"}
-		b.cleanupSQL = fmt.Sprintf("DELETE TOP (%d) FROM %s WHERE expiry < ?", deleteBatch, t)
+		b.cleanupSQL = fmt.Sprintf("DELETE TOP (%d) FROM %s WHERE expiry < ?", sqlstore.BatchSize, t)
 		b.mergeSQL = "MERGE INTO " + t + " WITH (HOLDLOCK) AS t USING (VALUES (?, ?, ?)) AS s (token, data, expiry) ON t.token = s.token " +
 			"WHEN MATCHED THEN UPDATE SET data = s.data, expiry = s.expiry " +
 			"WHEN NOT MATCHED THEN INSERT (token, data, expiry) VALUES (s.token, s.data, s.expiry);"
@@ -247,19 +244,8 @@ func (b *BunStore) AllCtx(ctx context.Context) (map[string][]byte, error) {
 		return nil, fmt.Errorf("bunstore: all: %w", err)
 	}
 	defer rows.Close()
-	sessions := make(map[string][]byte)
-	for rows.Next() {
-		var token string
-		var data []byte
-		if err := rows.Scan(&token, &data); err != nil {
-			return nil, fmt.Errorf("bunstore: all: %w", err)
-		}
-		if data == nil {
-			data = []byte{}
-		}
-		sessions[token] = data
-	}
-	if err := rows.Err(); err != nil {
+	sessions, err := sqlstore.ScanSessions(rows)
+	if err != nil {
 		return nil, fmt.Errorf("bunstore: all: %w", err)
 	}
 	return sessions, nil
@@ -272,61 +258,19 @@ func (b *BunStore) StopCleanup() {
 	b.runner.Stop()
 }
 
-// deleteExpired deletes the expired sessions, deleteBatch rows per
+// deleteExpired deletes the expired sessions, sqlstore.BatchSize rows per
 // statement, until a statement finds fewer than that.
 func (b *BunStore) deleteExpired(ctx context.Context) error {
-	for {
+	return sqlstore.DeleteInBatches(ctx, "bunstore", func(ctx context.Context) (int64, error) {
 		res, err := b.db.ExecContext(ctx, b.cleanupSQL, now())
 		if err != nil {
-			return fmt.Errorf("bunstore: delete expired: %w", err)
+			return 0, err
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("bunstore: delete expired: %w", err)
-		}
-		if n < deleteBatch {
-			return nil
-		}
-	}
+		return res.RowsAffected()
+	})
 }
 
 // now is the time expiries are compared with. Bun writes it as UTC for
 // PostgreSQL and SQLite, and as local wall time for MySQL and SQL Server,
 // which is how it writes expiries too.
 func now() time.Time { return time.Now().In(time.Local) }
-
-// splitTableName splits name into an optional schema and a table, and
-// reports whether both are unquoted identifiers.
-func splitTableName(name string) (schema, table string, ok bool) {
-	parts := strings.Split(name, ".")
-	switch len(parts) {
-	case 1:
-		table = parts[0]
-	case 2:
-		schema, table = parts[0], parts[1]
-		if !validIdentifier(schema) {
-			return "", "", false
-		}
-	default:
-		return "", "", false
-	}
-	return schema, table, validIdentifier(table)
-}
-
-// validIdentifier reports whether s is ASCII letters, digits and
-// underscores, not starting with a digit.
-func validIdentifier(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '_', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
-		case '0' <= c && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
-}

@@ -3,11 +3,8 @@ package bunstore
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,91 +13,42 @@ import (
 	_ "github.com/go-sql-driver/mysql"
 	_ "github.com/mattn/go-sqlite3"
 	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/internal/kvtest"
+	"github.com/seed3bbca6c1/scs/internal/sqltest"
 	"github.com/seed3bbca6c1/scs/storetest"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/mysqldialect"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
-	"github.com/uptrace/bun/driver/pgdriver"
+	_ "github.com/uptrace/bun/driver/pgdriver" // database/sql driver "pg"
 	"github.com/uptrace/bun/schema"
 )
 
-// testDialect opens a test database of one kind, or skips (fails in CI) when
-// its server does not answer.
-type testDialect struct {
-	name string
-	open func(t testing.TB) *bun.DB
-	// scsTable is the table SCS v2's bunstore tests create, with %s for its
-	// name.
-	scsTable string
+// dialects are Bun's dialects for each engine's test database.
+var dialects = map[string]func() schema.Dialect{
+	"postgres": func() schema.Dialect { return pgdialect.New() },
+	"mysql":    func() schema.Dialect { return mysqldialect.New() },
+	"sqlite":   func() schema.Dialect { return sqlitedialect.New() },
 }
 
-var dialects = []testDialect{
-	{"postgres", openPostgres, "CREATE TABLE %s (token TEXT PRIMARY KEY, data BYTEA NOT NULL, expiry TIMESTAMPTZ NOT NULL)"},
-	{"mysql", openMySQL, "CREATE TABLE %s (token CHAR(43) PRIMARY KEY, data BLOB NOT NULL, expiry TIMESTAMP(6) NOT NULL)"},
-	{"sqlite", openSQLite, "CREATE TABLE %s (token TEXT PRIMARY KEY, data BLOB NOT NULL, expiry REAL NOT NULL)"},
+// scsTables are the tables SCS v2's bunstore tests create, with %s for the
+// name.
+var scsTables = map[string]string{
+	"postgres": "CREATE TABLE %s (token TEXT PRIMARY KEY, data BYTEA NOT NULL, expiry TIMESTAMPTZ NOT NULL)",
+	"mysql":    "CREATE TABLE %s (token CHAR(43) PRIMARY KEY, data BLOB NOT NULL, expiry TIMESTAMP(6) NOT NULL)",
+	"sqlite":   "CREATE TABLE %s (token TEXT PRIMARY KEY, data BLOB NOT NULL, expiry REAL NOT NULL)",
 }
 
-func openPostgres(t testing.TB) *bun.DB {
-	t.Helper()
-	dsn := storetest.Server(t, "SCS_POSTGRES_TEST_DSN", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", func(dsn string) error {
-		return ping(sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn))))
+// runEngines runs test once per engine, with Bun over its test database.
+func runEngines(t *testing.T, test func(t *testing.T, engine string, db *bun.DB)) {
+	sqltest.RunEngines(t, "pg", func(t *testing.T, engine string, db *sql.DB) {
+		test(t, engine, bun.NewDB(db, dialects[engine]()))
 	})
-	return openBun(t, sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn))), pgdialect.New())
 }
 
-func openMySQL(t testing.TB) *bun.DB {
-	t.Helper()
-	dsn := storetest.Server(t, "SCS_MYSQL_TEST_DSN", "root@tcp(127.0.0.1:3306)/test?parseTime=true", func(dsn string) error {
-		db, err := sql.Open("mysql", dsn)
-		if err != nil {
-			return err
-		}
-		return ping(db)
-	})
-	db, err := sql.Open("mysql", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return openBun(t, db, mysqldialect.New())
-}
-
-// openSQLite opens a database file in t.TempDir(). WAL and a busy timeout let
-// concurrent writers wait for each other instead of failing.
+// openSQLite opens Bun over a SQLite database of the test's own.
 func openSQLite(t testing.TB) *bun.DB {
-	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(t.TempDir(), "sessions.db")+"?_busy_timeout=10000&_journal_mode=WAL")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return openBun(t, db, sqlitedialect.New())
-}
-
-func ping(db *sql.DB) error {
-	defer db.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return db.PingContext(ctx)
-}
-
-func openBun(t testing.TB, db *sql.DB, d schema.Dialect) *bun.DB {
-	bdb := bun.NewDB(db, d)
-	t.Cleanup(func() {
-		if err := bdb.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
-	return bdb
-}
-
-// tableName returns a table name no other test uses.
-func tableName(t testing.TB) string {
-	t.Helper()
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return "scs_bun_" + hex.EncodeToString(b)
+	return bun.NewDB(sqltest.SQLite(t), sqlitedialect.New())
 }
 
 func dropTable(t testing.TB, db *bun.DB, table string) {
@@ -112,7 +60,7 @@ func dropTable(t testing.TB, db *bun.DB, table string) {
 // newStore returns a store on a new table, dropped when the test ends.
 func newStore(t testing.TB, db *bun.DB, interval time.Duration) *BunStore {
 	t.Helper()
-	table := tableName(t)
+	table := sqltest.UniqueName(t)
 	b, err := NewWithConfig(db, Config{CleanUpInterval: interval, TableName: table})
 	if err != nil {
 		t.Fatal(err)
@@ -140,18 +88,15 @@ func count(t testing.TB, b *BunStore, token string) int {
 }
 
 func TestConformance(t *testing.T) {
-	for _, d := range dialects {
-		t.Run(d.name, func(t *testing.T) {
-			db := d.open(t)
-			storetest.Suite{
-				New: func(t *testing.T) scs.Store { return newStore(t, db, 0) },
-				NewWithCleanup: func(t *testing.T, interval time.Duration) scs.Store {
-					return newStore(t, db, interval)
-				},
-				Stored: func(t *testing.T, s scs.Store, token string) bool { return count(t, s.(*BunStore), token) > 0 },
-			}.Run(t)
-		})
-	}
+	runEngines(t, func(t *testing.T, _ string, db *bun.DB) {
+		storetest.Suite{
+			New: func(t *testing.T) scs.Store { return newStore(t, db, 0) },
+			NewWithCleanup: func(t *testing.T, interval time.Duration) scs.Store {
+				return newStore(t, db, interval)
+			},
+			Stored: func(t *testing.T, s scs.Store, token string) bool { return count(t, s.(*BunStore), token) > 0 },
+		}.Run(t)
+	})
 }
 
 func TestFreshTableLayout(t *testing.T) {
@@ -174,92 +119,79 @@ func TestFreshTableLayout(t *testing.T) {
 		"mysql":    "token char(43) NO, data mediumblob NO, expiry timestamp(6) NO",
 		"sqlite":   "token TEXT YES, data BLOB NO, expiry REAL NO", // SQLite lets a TEXT key be NULL
 	}
-	for _, d := range dialects {
-		t.Run(d.name, func(t *testing.T) {
-			db := d.open(t)
-			b := newStore(t, db, 0)
-			table := strings.Trim(b.table, "\"`")
-			ctx := context.Background()
-			var layout string
-			if err := db.QueryRowContext(ctx, want[d.name].columns, table).Scan(&layout); err != nil {
-				t.Fatal(err)
-			}
-			if layout != layouts[d.name] {
-				t.Errorf("layout %q, want %q", layout, layouts[d.name])
-			}
-			var n int
-			if err := db.QueryRowContext(ctx, want[d.name].index, table, table+"_expiry_idx").Scan(&n); err != nil || n == 0 {
-				t.Errorf("no index %s_expiry_idx (%v)", table, err)
-			}
-			// A second store on the same table finds it as it is.
-			if _, err := NewWithConfig(db, Config{TableName: table}); err != nil {
-				t.Errorf("NewWithConfig on an existing table: %v", err)
-			}
-		})
-	}
+	runEngines(t, func(t *testing.T, engine string, db *bun.DB) {
+		b := newStore(t, db, 0)
+		table := strings.Trim(b.table, "\"`")
+		ctx := context.Background()
+		var layout string
+		if err := db.QueryRowContext(ctx, want[engine].columns, table).Scan(&layout); err != nil {
+			t.Fatal(err)
+		}
+		if layout != layouts[engine] {
+			t.Errorf("layout %q, want %q", layout, layouts[engine])
+		}
+		var n int
+		if err := db.QueryRowContext(ctx, want[engine].index, table, table+"_expiry_idx").Scan(&n); err != nil || n == 0 {
+			t.Errorf("no index %s_expiry_idx (%v)", table, err)
+		}
+		// A second store on the same table finds it as it is.
+		if _, err := NewWithConfig(db, Config{TableName: table}); err != nil {
+			t.Errorf("NewWithConfig on an existing table: %v", err)
+		}
+	})
 }
 
 // TestSCSCompat checks that the store works on the table SCS v2's bunstore
 // tests create, reads the rows SCS writes, and writes rows SCS's query finds.
 func TestSCSCompat(t *testing.T) {
-	for _, d := range dialects {
-		t.Run(d.name, func(t *testing.T) {
-			db := d.open(t)
-			ctx := context.Background()
-			table := tableName(t)
-			if _, err := db.ExecContext(ctx, strings.Replace(d.scsTable, "%s", table, 1)); err != nil {
+	runEngines(t, func(t *testing.T, engine string, db *bun.DB) {
+		ctx := context.Background()
+		table := sqltest.UniqueName(t)
+		if _, err := db.ExecContext(ctx, strings.Replace(scsTables[engine], "%s", table, 1)); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { dropTable(t, db, table) })
+		b, err := NewWithConfig(db, Config{TableName: table})
+		if err != nil {
+			t.Fatalf("NewWithConfig on a table SCS's layout: %v", err)
+		}
+		// selectRow reads the row for token as SCS's bunstore does, through
+		// a model with a time.Time; live adds SCS's expiry condition.
+		selectRow := func(t *testing.T, token string, live bool) (session, bool) {
+			var s session
+			q := db.NewSelect().Model(&s).ModelTableExpr("? AS ?TableAlias", bun.Ident(table)).Where("token = ?", token)
+			if live {
+				q = q.Where("expiry >= ?", time.Now())
+			}
+			n, err := q.ScanAndCount(ctx)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { dropTable(t, db, table) })
-			b, err := NewWithConfig(db, Config{TableName: table})
-			if err != nil {
-				t.Fatalf("NewWithConfig on a table SCS's layout: %v", err)
-			}
-
+			return s, n > 0
+		}
+		storetest.Layout{
 			// Rows as SCS's bunstore writes them: a model with a time.Time.
-			scsInsert := func(token string, data []byte, expiry time.Time) {
-				t.Helper()
+			Put: func(t *testing.T, token string, data []byte, expiry time.Time) {
 				row := &session{Token: token, Data: data, Expiry: expiry}
 				if _, err := db.NewInsert().Model(row).ModelTableExpr(table).Exec(ctx); err != nil {
 					t.Fatal(err)
 				}
-			}
-			scsFind := func(token string) ([]byte, bool) {
-				t.Helper()
-				var s session
-				n, err := db.NewSelect().Model(&s).ModelTableExpr("? AS ?TableAlias", bun.Ident(table)).
-					Where("token = ? AND expiry >= ?", token, time.Now()).ScanAndCount(ctx)
-				if err != nil && !errors.Is(err, sql.ErrNoRows) {
-					t.Fatal(err)
+			},
+			// The row for token, whose liveness SCS's query must see.
+			Get: func(t *testing.T, token string) ([]byte, time.Time, bool) {
+				s, found := selectRow(t, token, false)
+				if !found {
+					return nil, time.Time{}, false
 				}
-				return s.Data, n > 0
-			}
-
-			theirs, expired := storetest.Token(t), storetest.Token(t)
-			scsInsert(theirs, []byte("from scs"), time.Now().Add(time.Minute))
-			scsInsert(expired, []byte("old"), time.Now().Add(-time.Minute))
-			if data, found, err := b.Find(theirs); err != nil || !found || !bytes.Equal(data, []byte("from scs")) {
-				t.Fatalf("Find(SCS row) = %q, %v, %v", data, found, err)
-			}
-			if _, found, err := b.Find(expired); err != nil || found {
-				t.Fatalf("Find(expired SCS row) = %v, %v; want not found", found, err)
-			}
-
-			ours := storetest.Token(t)
-			if err := b.Commit(ours, []byte("from us"), time.Now().Add(time.Minute)); err != nil {
-				t.Fatal(err)
-			}
-			if data, found := scsFind(ours); !found || !bytes.Equal(data, []byte("from us")) {
-				t.Fatalf("SCS's query found %q, %v", data, found)
-			}
-			if err := b.Commit(ours, []byte("gone"), time.Now().Add(-time.Minute)); err != nil {
-				t.Fatal(err)
-			}
-			if _, found := scsFind(ours); found {
-				t.Fatal("SCS's query finds a session committed with a past expiry")
-			}
-		})
-	}
+				if _, live := selectRow(t, token, true); live != s.Expiry.After(time.Now()) {
+					t.Errorf("SCS's query finds the session (%v) expiring %v", live, s.Expiry)
+				}
+				return s.Data, s.Expiry, true
+			},
+			Resolution: time.Microsecond,
+			Slack:      time.Microsecond,
+		}.Run(t, b)
+	})
 }
 
 func TestDefaultTableName(t *testing.T) {
@@ -283,27 +215,11 @@ func TestDefaultTableName(t *testing.T) {
 	}
 }
 
-func TestInvalidTableName(t *testing.T) {
+func TestTableNames(t *testing.T) {
 	db := openSQLite(t)
-	for _, name := range []string{"a b", "x;DROP TABLE y", "1abc", "a.b.c", `"q"`, "a-b", ".", "a."} {
-		if _, err := NewWithConfig(db, Config{TableName: name}); err == nil {
-			t.Errorf("NewWithConfig(%q) gave no error", name)
-		}
-	}
-	for _, name := range []string{"main.my_sessions", "Sessions2"} {
-		b, err := NewWithConfig(db, Config{TableName: name})
-		if err != nil {
-			t.Errorf("NewWithConfig(%q): %v", name, err)
-			continue
-		}
-		tok := storetest.Token(t)
-		if err := b.Commit(tok, []byte("x"), time.Now().Add(time.Minute)); err != nil {
-			t.Errorf("Commit on %q: %v", name, err)
-		}
-		if _, found, err := b.Find(tok); err != nil || !found {
-			t.Errorf("Find on %q = %v, %v", name, found, err)
-		}
-	}
+	sqltest.CheckTableNames(t, "bunstore", func(table string) (scs.Store, error) {
+		return NewWithConfig(db, Config{TableName: table})
+	}, "main.my_sessions", "Sessions2")
 }
 
 // queryLog is a bun.QueryHook that records the statements run.
@@ -320,91 +236,66 @@ func (l *queryLog) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 	l.mu.Unlock()
 }
 
+// take returns the statements run since it was last called.
+func (l *queryLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	q := l.queries
+	l.queries = nil
+	return q
+}
+
 // TestOneStatementEach checks that Commit, Find and Delete each send one
 // statement, with its values in it (Bun formats queries itself, so nothing is
 // prepared on the server first): one round trip each.
 func TestOneStatementEach(t *testing.T) {
-	for _, d := range dialects {
-		t.Run(d.name, func(t *testing.T) {
-			db := d.open(t)
-			b := newStore(t, db, 0)
-			log := &queryLog{}
-			b.db = b.db.WithQueryHook(log)
-			tok := storetest.Token(t)
-			for _, op := range []struct {
-				name, want string
-				run        func() error
-			}{
-				{"Commit new", "INSERT", func() error { return b.Commit(tok, []byte("a"), time.Now().Add(time.Minute)) }},
-				{"Commit existing", "INSERT", func() error { return b.Commit(tok, []byte("b"), time.Now().Add(time.Minute)) }},
-				{"Find", "SELECT", func() error { _, _, err := b.Find(tok); return err }},
-				{"Delete", "DELETE", func() error { return b.Delete(tok) }},
-			} {
-				log.queries = nil
-				if err := op.run(); err != nil {
-					t.Fatalf("%s: %v", op.name, err)
-				}
-				if len(log.queries) != 1 || !strings.HasPrefix(log.queries[0], op.want) || !strings.Contains(log.queries[0], tok) {
-					t.Errorf("%s ran %q; want one %s statement", op.name, log.queries, op.want)
-				}
+	runEngines(t, func(t *testing.T, _ string, db *bun.DB) {
+		b := newStore(t, db, 0)
+		log := &queryLog{}
+		b.db = b.db.WithQueryHook(log)
+		tok, stmts := sqltest.CheckOneStatementEach(t, b, "INSERT", log.take)
+		verbs := map[string]string{"Commit new": "INSERT", "Commit existing": "INSERT", "Find": "SELECT", "Delete": "DELETE"}
+		for op, stmt := range stmts {
+			if !strings.HasPrefix(stmt, verbs[op]) || !strings.Contains(stmt, tok) {
+				t.Errorf("%s ran %q; want one %s statement with the token in it", op, stmt, verbs[op])
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestCleanupInBatches checks that deleteExpired removes more expired rows
 // than one batch holds, and no live row.
 func TestCleanupInBatches(t *testing.T) {
-	for _, d := range dialects {
-		t.Run(d.name, func(t *testing.T) {
-			db := d.open(t)
-			b := newStore(t, db, 0)
-			ctx := context.Background()
-			for i := 0; i < 5; i++ {
-				rows := make([]session, 500)
-				for j := range rows {
-					rows[j] = session{Token: storetest.Token(t), Data: []byte("x"), Expiry: time.Now().Add(-time.Minute)}
+	runEngines(t, func(t *testing.T, _ string, db *bun.DB) {
+		b := newStore(t, db, 0)
+		ctx := context.Background()
+		sqltest.CheckCleanupInBatches(t, b,
+			func(n int) error {
+				for n > 0 {
+					rows := make([]session, min(n, 500))
+					for j := range rows {
+						rows[j] = session{Token: storetest.Token(t), Data: []byte("x"), Expiry: time.Now().Add(-time.Minute)}
+					}
+					if _, err := db.NewInsert().Model(&rows).ModelTableExpr(b.table).Exec(ctx); err != nil {
+						return err
+					}
+					n -= len(rows)
 				}
-				if _, err := db.NewInsert().Model(&rows).ModelTableExpr(b.table).Exec(ctx); err != nil {
-					t.Fatal(err)
-				}
-			}
-			live := storetest.Token(t)
-			if err := b.Commit(live, []byte("live"), time.Now().Add(time.Hour)); err != nil {
-				t.Fatal(err)
-			}
-			if err := b.deleteExpired(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if n := count(t, b, ""); n != 1 || count(t, b, live) != 1 {
-				t.Fatalf("after cleanup the table holds %d rows, want only the live one", n)
-			}
-		})
-	}
+				return nil
+			},
+			func() error { return b.deleteExpired(ctx) },
+			func(token string) int { return count(t, b, token) })
+	})
+}
+
+func benchStore(b *testing.B) *BunStore {
+	return newStore(b, bun.NewDB(sqltest.Postgres("pg").Connect(b), pgdialect.New()), 0)
 }
 
 func BenchmarkFind(b *testing.B) {
-	s := newStore(b, openPostgres(b), 0)
-	tok := storetest.Token(b)
-	if err := s.Commit(tok, bytes.Repeat([]byte("x"), 200), time.Now().Add(time.Hour)); err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, found, err := s.Find(tok); err != nil || !found {
-			b.Fatal(found, err)
-		}
-	}
+	kvtest.BenchmarkFind(b, benchStore(b), bytes.Repeat([]byte("x"), 200))
 }
 
 func BenchmarkCommit(b *testing.B) {
-	s := newStore(b, openPostgres(b), 0)
-	tok := storetest.Token(b)
-	data := bytes.Repeat([]byte("x"), 200)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := s.Commit(tok, data, time.Now().Add(time.Hour)); err != nil {
-			b.Fatal(err)
-		}
-	}
+	kvtest.BenchmarkCommit(b, benchStore(b), bytes.Repeat([]byte("x"), 200))
 }

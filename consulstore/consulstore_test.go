@@ -1,11 +1,7 @@
 package consulstore
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/binary"
-	"encoding/hex"
 	"os"
 	"testing"
 	"time"
@@ -13,6 +9,7 @@ import (
 	"github.com/hashicorp/consul/api"
 
 	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/internal/kvtest"
 	"github.com/seed3bbca6c1/scs/storetest"
 )
 
@@ -48,17 +45,10 @@ func newClient(t testing.TB) *api.Client {
 // under it when the test ends.
 func testPrefix(t testing.TB, client *api.Client) string {
 	t.Helper()
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	prefix := "scs-test:" + hex.EncodeToString(b) + ":"
-	t.Cleanup(func() {
-		if _, err := client.KV().DeleteTree(prefix, nil); err != nil {
-			t.Errorf("delete test keys: %v", err)
-		}
+	return kvtest.Prefix(t, func(prefix string) error {
+		_, err := client.KV().DeleteTree(prefix, nil)
+		return err
 	})
-	return prefix
 }
 
 func newStore(t testing.TB, interval time.Duration) *ConsulStore {
@@ -87,62 +77,30 @@ func TestConformance(t *testing.T) {
 	}.Run(t)
 }
 
-// TestStoresSCSLayout checks that New writes SCS v2's layout: key
-// "scs:session:<token>", value = 8-byte big-endian Unix nanoseconds expiry,
+// TestSCSLayout checks that New keeps sessions in SCS v2's layout: key
+// "scs:session:<token>", value the 8-byte big-endian Unix nanoseconds expiry,
 // then the data.
-func TestStoresSCSLayout(t *testing.T) {
+func TestSCSLayout(t *testing.T) {
 	client := newClient(t)
 	s := New(client)
 	t.Cleanup(s.StopCleanup)
-	token := storetest.Token(t)
-	key := "scs:session:" + token
-	t.Cleanup(func() { _, _ = client.KV().Delete(key, nil) })
-
-	expiry := time.Now().Add(time.Hour)
-	if err := s.Commit(token, []byte("payload"), expiry); err != nil {
-		t.Fatal(err)
-	}
-	pair, _, err := client.KV().Get(key, nil)
-	if err != nil || pair == nil {
-		t.Fatalf("Get(%q) = %v, %v; want the committed session", key, pair, err)
-	}
-	if got := int64(binary.BigEndian.Uint64(pair.Value)); got != expiry.UnixNano() {
-		t.Errorf("stored expiry = %d, want %d", got, expiry.UnixNano())
-	}
-	if got := pair.Value[8:]; !bytes.Equal(got, []byte("payload")) {
-		t.Errorf("stored data = %q, want %q", got, "payload")
-	}
-}
-
-// TestReadsSCSLayout checks that a session written in SCS v2's layout,
-// directly through the Consul client, is found, and one past its expiry is
-// not.
-func TestReadsSCSLayout(t *testing.T) {
-	client := newClient(t)
-	s := New(client)
-	t.Cleanup(s.StopCleanup)
-	live, expired := storetest.Token(t), storetest.Token(t)
-	for token, expiry := range map[string]time.Time{
-		live:    time.Now().Add(time.Hour),
-		expired: time.Now().Add(-time.Second),
-	} {
-		v := make([]byte, 8, 8+len(token))
-		binary.BigEndian.PutUint64(v, uint64(expiry.UnixNano()))
-		v = append(v, token...)
-		key := "scs:session:" + token
-		if _, err := client.KV().Put(&api.KVPair{Key: key, Value: v}, nil); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _, _ = client.KV().Delete(key, nil) })
-	}
-
-	b, found, err := s.Find(live)
-	if err != nil || !found || string(b) != live {
-		t.Errorf("Find(live) = %q, %v, %v; want %q, true, nil", b, found, err, live)
-	}
-	if b, found, err := s.Find(expired); err != nil || found {
-		t.Errorf("Find(expired) = %q, %v, %v; want not found", b, found, err)
-	}
+	storetest.ExpiryPrefixLayout(
+		func(t *testing.T, token string, value []byte) {
+			if _, err := client.KV().Put(&api.KVPair{Key: "scs:session:" + token, Value: value}, nil); err != nil {
+				t.Fatal(err)
+			}
+		},
+		func(t *testing.T, token string) []byte {
+			pair, _, err := client.KV().Get("scs:session:"+token, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pair == nil {
+				return nil
+			}
+			return pair.Value
+		},
+	).Run(t, s)
 }
 
 // TestMalformedValueIsNotFound checks that a value too short to hold an
@@ -273,27 +231,6 @@ func TestOversizedPayload(t *testing.T) {
 	}
 }
 
-func BenchmarkFind(b *testing.B) {
-	s := newStore(b, 0)
-	token := storetest.Token(b)
-	if err := s.Commit(token, make([]byte, 512), time.Now().Add(time.Hour)); err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if _, found, err := s.Find(token); err != nil || !found {
-			b.Fatalf("Find = %v, %v", found, err)
-		}
-	}
-}
+func BenchmarkFind(b *testing.B) { kvtest.BenchmarkFind(b, newStore(b, 0), make([]byte, 512)) }
 
-func BenchmarkCommit(b *testing.B) {
-	s := newStore(b, 0)
-	token := storetest.Token(b)
-	data := make([]byte, 512)
-	expiry := time.Now().Add(time.Hour)
-	for b.Loop() {
-		if err := s.Commit(token, data, expiry); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkCommit(b *testing.B) { kvtest.BenchmarkCommit(b, newStore(b, 0), make([]byte, 512)) }

@@ -3,8 +3,6 @@ package etcdstore
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"strings"
@@ -15,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/internal/kvtest"
 	"github.com/seed3bbca6c1/scs/storetest"
 )
 
@@ -65,17 +64,10 @@ func testClient(t testing.TB) *clientv3.Client {
 // under it when the test ends.
 func testPrefix(t testing.TB, c *clientv3.Client) string {
 	t.Helper()
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	prefix := "scstest:" + hex.EncodeToString(b) + ":"
-	t.Cleanup(func() {
-		if _, err := c.Delete(context.Background(), prefix, clientv3.WithPrefix()); err != nil {
-			t.Errorf("clean up %s: %v", prefix, err)
-		}
+	return kvtest.Prefix(t, func(prefix string) error {
+		_, err := c.Delete(context.Background(), prefix, clientv3.WithPrefix())
+		return err
 	})
-	return prefix
 }
 
 // newStore returns an empty store: one with a fresh prefix.
@@ -104,78 +96,46 @@ func get(t *testing.T, c *clientv3.Client, key string) (value []byte, lease clie
 	return res.Kvs[0].Value, clientv3.LeaseID(res.Kvs[0].Lease), true
 }
 
-func TestNewUsesSCSPrefix(t *testing.T) {
-	c := testClient(t)
-	s := New(c)
-	tok := storetest.Token(t)
-	key := "scs:session:" + tok
-	t.Cleanup(func() { c.Delete(context.Background(), key) })
-
-	if err := s.Commit(tok, []byte("payload"), time.Now().Add(time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	v, lease, ok := get(t, c, key)
-	if !ok || string(v) != "payload" {
-		t.Fatalf("GET %s = %q, %v; want the bare payload", key, v, ok)
-	}
-	if lease == 0 {
-		t.Fatal("the key has no lease")
-	}
-}
-
-// TestFindReadsSCSLayout writes a session the way SCS v2's etcdstore does
-// (the payload, under a lease of the remaining whole seconds) and reads it
-// back.
-func TestFindReadsSCSLayout(t *testing.T) {
+// TestSCSLayout checks that New keeps sessions as SCS v2's etcdstore does:
+// the bare data at "scs:session:<token>", under a lease of the remaining
+// whole seconds. The lease of a committed session ends at its expiry or less
+// than two seconds later (see EtcdStore), and TimeToLive rounds the time
+// left down to whole seconds.
+func TestSCSLayout(t *testing.T) {
 	c := testClient(t)
 	ctx := context.Background()
-	s := New(c)
-	tok := storetest.Token(t)
-	key := "scs:session:" + tok
-	t.Cleanup(func() { c.Delete(ctx, key) })
-
-	payload := []byte("\x00gob payload written by SCS v2\xff")
-	lease, err := c.Grant(ctx, int64(time.Until(time.Now().Add(time.Minute)).Seconds()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Put(ctx, key, string(payload), clientv3.WithLease(lease.ID)); err != nil {
-		t.Fatal(err)
-	}
-
-	b, found, err := s.Find(tok)
-	if err != nil || !found || !bytes.Equal(b, payload) {
-		t.Fatalf("Find = %q, %v, %v; want %q, true, nil", b, found, err, payload)
-	}
-	all, err := s.All()
-	if err != nil || !bytes.Equal(all[tok], payload) {
-		t.Fatalf("All()[token] = %q, %v; want %q", all[tok], err, payload)
-	}
-}
-
-// TestCommitLeaseEndsAfterExpiry checks that the lease of a committed
-// session ends at its expiry or less than two seconds later.
-func TestCommitLeaseEndsAfterExpiry(t *testing.T) {
-	c := testClient(t)
-	s := NewWithPrefix(c, testPrefix(t, c))
-	tok := storetest.Token(t)
-	expiry := time.Now().Add(90*time.Second + 500*time.Millisecond)
-	if err := s.Commit(tok, []byte("x"), expiry); err != nil {
-		t.Fatal(err)
-	}
-	_, lease, ok := get(t, c, s.prefix+tok)
-	if !ok || lease == 0 {
-		t.Fatalf("key found %v with lease %x; want a leased key", ok, lease)
-	}
-	res, err := c.TimeToLive(context.Background(), lease)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// TimeToLive rounds the remaining time down to whole seconds.
-	end := time.Now().Add(time.Duration(res.TTL) * time.Second)
-	if end.Before(expiry.Add(-time.Second)) || end.After(expiry.Add(2*time.Second)) {
-		t.Fatalf("lease ends %v after the expiry; want between -1s (rounding) and 2s", end.Sub(expiry))
-	}
+	storetest.Layout{
+		Put: func(t *testing.T, token string, data []byte, expiry time.Time) {
+			ttl := int64(time.Until(expiry).Seconds())
+			if ttl <= 0 {
+				return // etcd grants no lease that has ended
+			}
+			lease, err := c.Grant(ctx, ttl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Put(ctx, "scs:session:"+token, string(data), clientv3.WithLease(lease.ID)); err != nil {
+				t.Fatal(err)
+			}
+		},
+		Get: func(t *testing.T, token string) ([]byte, time.Time, bool) {
+			value, lease, ok := get(t, c, "scs:session:"+token)
+			if !ok {
+				return nil, time.Time{}, false
+			}
+			if lease == 0 {
+				t.Fatal("the key has no lease")
+			}
+			now := time.Now()
+			res, err := c.TimeToLive(ctx, lease)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return value, now.Add(time.Duration(res.TTL) * time.Second), true
+		},
+		Resolution: time.Second,
+		Slack:      2 * time.Second,
+	}.Run(t, New(c))
 }
 
 // TestCommitsShareLeasePerSecond checks that sessions expiring in the same
@@ -270,45 +230,15 @@ func TestErrorsNamePackage(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	s := New(c)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	for name, err := range map[string]error{
-		"Find":   func() error { _, _, err := s.FindCtx(ctx, "x"); return err }(),
-		"Commit": s.CommitCtx(ctx, "x", nil, time.Now().Add(time.Minute)),
-		"Delete": s.DeleteCtx(ctx, "x"),
-		"All":    func() error { _, err := s.AllCtx(ctx); return err }(),
-	} {
-		if err == nil || !strings.HasPrefix(err.Error(), "etcdstore: ") {
-			t.Errorf("%s error = %v, want one starting with \"etcdstore: \"", name, err)
-		}
-	}
+	kvtest.CheckErrorsNamePackage(t, New(c), "etcdstore", ctx, nil)
 }
 
 var benchPayload = bytes.Repeat([]byte("s"), 1024)
 
-func BenchmarkFind(b *testing.B) {
-	s := newStore(b)
-	tok := storetest.Token(b)
-	if err := s.Commit(tok, benchPayload, time.Now().Add(time.Hour)); err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if _, found, err := s.Find(tok); err != nil || !found {
-			b.Fatal(found, err)
-		}
-	}
-}
+func BenchmarkFind(b *testing.B) { kvtest.BenchmarkFind(b, newStore(b), benchPayload) }
 
 // BenchmarkCommit commits with one expiry, so after the first commit the
 // lease is reused and each commit is one put.
-func BenchmarkCommit(b *testing.B) {
-	s := newStore(b)
-	tok := storetest.Token(b)
-	expiry := time.Now().Add(time.Hour)
-	for b.Loop() {
-		if err := s.Commit(tok, benchPayload, expiry); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkCommit(b *testing.B) { kvtest.BenchmarkCommit(b, newStore(b), benchPayload) }

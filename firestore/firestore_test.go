@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/internal/kvtest"
 	"github.com/seed3bbca6c1/scs/storetest"
 )
 
@@ -330,27 +331,10 @@ func TestFindReturnsStoredBytes(t *testing.T) {
 
 // BenchmarkFind measures one Find of a small live session.
 func BenchmarkFind(b *testing.B) {
-	s := newStore(b, Config{})
-	tok := storetest.Token(b)
-	if err := s.Commit(tok, bytes.Repeat([]byte("x"), 256), time.Now().Add(time.Hour)); err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if _, found, err := s.Find(tok); err != nil || !found {
-			b.Fatalf("Find = %v, %v", found, err)
-		}
-	}
+	kvtest.BenchmarkFind(b, newStore(b, Config{}), bytes.Repeat([]byte("x"), 256))
 }
 
 // BenchmarkCommit measures one Commit of a small session.
 func BenchmarkCommit(b *testing.B) {
-	s := newStore(b, Config{})
-	tok := storetest.Token(b)
-	data := bytes.Repeat([]byte("x"), 256)
-	expiry := time.Now().Add(time.Hour)
-	for b.Loop() {
-		if err := s.Commit(tok, data, expiry); err != nil {
-			b.Fatal(err)
-		}
-	}
+	kvtest.BenchmarkCommit(b, newStore(b, Config{}), bytes.Repeat([]byte("x"), 256))
 }

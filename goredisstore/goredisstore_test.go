@@ -3,10 +3,7 @@ package goredisstore
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -15,28 +12,24 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/internal/kvtest"
 	"github.com/seed3bbca6c1/scs/storetest"
 )
 
-const (
-	addrEnv     = "SCS_REDIS_TEST_ADDR"
-	defaultAddr = "127.0.0.1:6379"
-
-	// clusterEnv names a Redis Cluster to run the suite against too, as
-	// comma-separated host:port seeds. No cluster runs in CI.
-	clusterEnv = "SCS_REDIS_CLUSTER_TEST_ADDRS"
-)
+// clusterEnv names a Redis Cluster to run the suite against too, as
+// comma-separated host:port seeds. No cluster runs in CI.
+const clusterEnv = "SCS_REDIS_CLUSTER_TEST_ADDRS"
 
 // TestMain runs only the Test functions, which skip, when the test server
 // does not answer outside CI: the runnable Example cannot skip itself.
 func TestMain(m *testing.M) {
-	os.Exit(storetest.Main(m, addrEnv, defaultAddr, storetest.Dial))
+	os.Exit(kvtest.Redis().Main(m))
 }
 
 // testClient returns a client of the test server, closed when the test ends.
 func testClient(t testing.TB) *redis.Client {
 	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: storetest.Server(t, addrEnv, defaultAddr, storetest.Dial)})
+	c := redis.NewClient(&redis.Options{Addr: kvtest.Redis().Addr(t)})
 	t.Cleanup(func() { c.Close() })
 	return c
 }
@@ -45,16 +38,11 @@ func testClient(t testing.TB) *redis.Client {
 // under it when the test ends.
 func testPrefix(t testing.TB, c redis.UniversalClient) string {
 	t.Helper()
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	prefix := "scstest:" + hex.EncodeToString(b) + ":"
-	t.Cleanup(func() {
+	return kvtest.Prefix(t, func(prefix string) error {
 		// Reuse the store's own listing to find what to delete.
 		all, err := NewUniversalWithPrefix(c, prefix).All()
 		if err != nil {
-			t.Errorf("clean up %s: %v", prefix, err)
+			return err
 		}
 		ctx := context.Background()
 		_, err = c.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -63,11 +51,8 @@ func testPrefix(t testing.TB, c redis.UniversalClient) string {
 			}
 			return nil
 		})
-		if err != nil {
-			t.Errorf("clean up %s: %v", prefix, err)
-		}
+		return err
 	})
-	return prefix
 }
 
 func TestConformance(t *testing.T) {
@@ -97,7 +82,7 @@ func TestConformanceCluster(t *testing.T) {
 
 // TestUniversalRing runs All through a Ring, which scans each shard.
 func TestUniversalRing(t *testing.T) {
-	addr := storetest.Server(t, addrEnv, defaultAddr, storetest.Dial)
+	addr := kvtest.Redis().Addr(t)
 	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"one": addr}})
 	t.Cleanup(func() { ring.Close() })
 	s := NewUniversalWithPrefix(ring, testPrefix(t, ring))
@@ -111,107 +96,48 @@ func TestUniversalRing(t *testing.T) {
 	}
 }
 
-func TestNewUniversalUsesSCSPrefix(t *testing.T) {
+// TestSCSLayout checks that New and NewUniversal keep sessions as SCS v2's
+// redis stores do: the bare data at "scs:session:<token>", written with SET,
+// then PEXPIREAT in Unix milliseconds.
+func TestSCSLayout(t *testing.T) {
 	c := testClient(t)
 	ctx := context.Background()
-	for name, s := range map[string]*RedisStore{"New": New(c), "NewUniversal": NewUniversal(c)} {
-		tok := storetest.Token(t)
-		key := "scs:session:" + tok
-		t.Cleanup(func() { c.Del(ctx, key) })
-		if err := s.Commit(tok, []byte("payload"), time.Now().Add(time.Minute)); err != nil {
-			t.Fatal(err)
-		}
-		if got, err := c.Get(ctx, key).Result(); err != nil || got != "payload" {
-			t.Fatalf("%s: GET %s = %q, %v; want the bare payload", name, key, got, err)
-		}
+	layout := storetest.Layout{
+		Put: func(t *testing.T, token string, data []byte, expiry time.Time) {
+			key := "scs:session:" + token
+			if err := c.Do(ctx, "SET", key, data).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Do(ctx, "PEXPIREAT", key, expiry.UnixNano()/int64(time.Millisecond)).Err(); err != nil {
+				t.Fatal(err)
+			}
+		},
+		Get: func(t *testing.T, token string) ([]byte, time.Time, bool) {
+			key := "scs:session:" + token
+			data, err := c.Get(ctx, key).Bytes()
+			if errors.Is(err, redis.Nil) {
+				return nil, time.Time{}, false
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			ms, err := c.Do(ctx, "PEXPIRETIME", key).Int64()
+			if err != nil || ms < 0 {
+				t.Fatalf("PEXPIRETIME %s = %d, %v; want the key's expiry", key, ms, err)
+			}
+			return data, time.UnixMilli(ms), true
+		},
+		Resolution: time.Millisecond,
 	}
+	t.Run("New", func(t *testing.T) { layout.Run(t, New(c)) })
+	t.Run("NewUniversal", func(t *testing.T) { layout.Run(t, NewUniversal(c)) })
 }
 
-// TestFindReadsSCSLayout writes a session the way SCS v2's redis stores do
-// (SET, then PEXPIREAT in Unix milliseconds) and reads it back.
-func TestFindReadsSCSLayout(t *testing.T) {
+func TestPrefixesKeepStoresApart(t *testing.T) {
 	c := testClient(t)
-	ctx := context.Background()
-	s := New(c)
-	tok := storetest.Token(t)
-	key := "scs:session:" + tok
-	t.Cleanup(func() { c.Del(ctx, key) })
-
-	payload := []byte("\x00gob payload written by SCS v2\xff")
-	if err := c.Do(ctx, "SET", key, payload).Err(); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Do(ctx, "PEXPIREAT", key, time.Now().Add(time.Minute).UnixNano()/int64(time.Millisecond)).Err(); err != nil {
-		t.Fatal(err)
-	}
-
-	b, found, err := s.Find(tok)
-	if err != nil || !found || !bytes.Equal(b, payload) {
-		t.Fatalf("Find = %q, %v, %v; want %q, true, nil", b, found, err, payload)
-	}
-	all, err := s.All()
-	if err != nil || !bytes.Equal(all[tok], payload) {
-		t.Fatalf("All()[token] = %q, %v; want %q", all[tok], err, payload)
-	}
-}
-
-// TestCommitSetsMillisecondExpiry checks that the key's own TTL is the
-// session expiry to the millisecond, not rounded to seconds.
-func TestCommitSetsMillisecondExpiry(t *testing.T) {
-	c := testClient(t)
-	s := NewWithPrefix(c, testPrefix(t, c))
-	tok := storetest.Token(t)
-	want := time.Hour + 337*time.Millisecond
-	if err := s.Commit(tok, []byte("x"), time.Now().Add(want)); err != nil {
-		t.Fatal(err)
-	}
-	got, err := c.PTTL(context.Background(), s.prefix+tok).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got > want || got < want-200*time.Millisecond {
-		t.Fatalf("PTTL = %v, want within 200ms below %v", got, want)
-	}
-}
-
-func TestCommitPastExpiryRemovesKey(t *testing.T) {
-	c := testClient(t)
-	s := NewWithPrefix(c, testPrefix(t, c))
-	tok := storetest.Token(t)
-	if err := s.Commit(tok, []byte("x"), time.Now().Add(time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Commit(tok, []byte("y"), time.Now().Add(-time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	if n, _ := c.Exists(context.Background(), s.prefix+tok).Result(); n != 0 {
-		t.Fatal("the key is still there after a commit with a past expiry")
-	}
-}
-
-// TestAllEscapesPrefix checks that glob characters in a prefix match only
-// themselves: the store with prefix "...a*" must not list the sessions of the
-// store with prefix "...ab".
-func TestAllEscapesPrefix(t *testing.T) {
-	c := testClient(t)
-	base := testPrefix(t, c)
-	star := NewWithPrefix(c, base+"a*[?]\\")
-	other := NewWithPrefix(c, base+"ab")
-	mine, theirs := storetest.Token(t), storetest.Token(t)
-	if err := star.Commit(mine, []byte("mine"), time.Now().Add(time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	if err := other.Commit(theirs, []byte("theirs"), time.Now().Add(time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Del(context.Background(), star.prefix+mine) })
-	all, err := star.All()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(all) != 1 || string(all[mine]) != "mine" {
-		t.Fatalf("All = %q, want only the store's own session", all)
-	}
+	kvtest.CheckPrefixesKeepStoresApart(t, testPrefix(t, c), func(prefix string) scs.Store {
+		return NewWithPrefix(c, prefix)
+	})
 }
 
 // TestAllManyBatches lists more sessions than one SCAN batch holds.
@@ -219,50 +145,27 @@ func TestAllManyBatches(t *testing.T) {
 	c := testClient(t)
 	ctx := context.Background()
 	s := NewWithPrefix(c, testPrefix(t, c))
-	const n = 2500
-	expiry := time.Now().Add(time.Minute)
-	want := make(map[string]string, n)
-	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i := 0; i < n; i++ {
-			tok := storetest.Token(t)
-			want[tok] = fmt.Sprint(i)
-			p.SetArgs(ctx, s.prefix+tok, want[tok], redis.SetArgs{ExpireAt: expiry})
+	kvtest.CheckAllLists(t, s, 2500, func(sessions map[string][]byte, expiry time.Time) {
+		_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for tok, data := range sessions {
+				p.SetArgs(ctx, s.prefix+tok, data, redis.SetArgs{ExpireAt: expiry})
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := s.All()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(all) != n {
-		t.Fatalf("All returned %d sessions, want %d", len(all), n)
-	}
-	for tok, v := range want {
-		if string(all[tok]) != v {
-			t.Fatalf("All()[%s] = %q, want %q", tok, all[tok], v)
-		}
-	}
 }
 
 func TestErrorsNamePackage(t *testing.T) {
 	// Nothing listens on port 1.
 	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetryTimeout: time.Millisecond})
 	t.Cleanup(func() { c.Close() })
-	s := New(c)
-	for name, err := range map[string]error{
-		"Find":   func() error { _, _, err := s.Find("x"); return err }(),
-		"Commit": s.Commit("x", nil, time.Now().Add(time.Minute)),
-		"Delete": s.Delete("x"),
-		"All":    func() error { _, err := s.All(); return err }(),
-	} {
+	kvtest.CheckErrorsNamePackage(t, New(c), "goredisstore", nil, func(err error) bool {
 		var opErr interface{ Timeout() bool }
-		if err == nil || !strings.HasPrefix(err.Error(), "goredisstore: ") || !errors.As(err, &opErr) {
-			t.Errorf("%s error = %v, want one starting with \"goredisstore: \" and wrapping the network error", name, err)
-		}
-	}
+		return errors.As(err, &opErr)
+	})
 }
 
 var benchPayload = bytes.Repeat([]byte("s"), 1024)
@@ -272,26 +175,6 @@ func benchStore(b *testing.B) *RedisStore {
 	return NewWithPrefix(c, testPrefix(b, c))
 }
 
-func BenchmarkFind(b *testing.B) {
-	s := benchStore(b)
-	tok := storetest.Token(b)
-	if err := s.Commit(tok, benchPayload, time.Now().Add(time.Hour)); err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if _, found, err := s.Find(tok); err != nil || !found {
-			b.Fatal(found, err)
-		}
-	}
-}
+func BenchmarkFind(b *testing.B) { kvtest.BenchmarkFind(b, benchStore(b), benchPayload) }
 
-func BenchmarkCommit(b *testing.B) {
-	s := benchStore(b)
-	tok := storetest.Token(b)
-	expiry := time.Now().Add(time.Hour)
-	for b.Loop() {
-		if err := s.Commit(tok, benchPayload, expiry); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkCommit(b *testing.B) { kvtest.BenchmarkCommit(b, benchStore(b), benchPayload) }

@@ -11,17 +11,13 @@ package gormstore
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/seed3bbca6c1/scs/cleanup"
+	"github.com/seed3bbca6c1/scs/internal/sqlstore"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
-
-// deleteBatch is how many expired rows one cleanup statement deletes at most,
-// so that no statement holds its locks for long.
-const deleteBatch = 1000
 
 // session is a row of the sessions table, tagged as SCS v2's gormstore tags
 // it so that AutoMigrate leaves a table SCS created as it is.
@@ -90,12 +86,9 @@ func NewWithCleanupInterval(db *gorm.DB, cleanupInterval time.Duration) (*GORMSt
 // does not exist. It returns an error if cfg.TableName is not a valid table
 // name or the table cannot be migrated.
 func NewWithConfig(db *gorm.DB, cfg Config) (*GORMStore, error) {
-	table := cfg.TableName
-	if table == "" {
-		table = "sessions"
-	}
-	if !validTableName(table) {
-		return nil, fmt.Errorf("gormstore: invalid table name %q: want one or two dot-separated identifiers of ASCII letters, digits and underscores", table)
+	table, err := sqlstore.CheckTableName("gormstore", cfg.TableName)
+	if err != nil {
+		return nil, err
 	}
 	g := &GORMStore{
 		// Each write is one statement: GORM's default transaction around it
@@ -211,19 +204,8 @@ func (g *GORMStore) AllCtx(ctx context.Context) (map[string][]byte, error) {
 		return nil, fmt.Errorf("gormstore: all: %w", err)
 	}
 	defer rows.Close()
-	sessions := make(map[string][]byte)
-	for rows.Next() {
-		var token string
-		var b []byte
-		if err := rows.Scan(&token, &b); err != nil {
-			return nil, fmt.Errorf("gormstore: all: %w", err)
-		}
-		if b == nil {
-			b = []byte{}
-		}
-		sessions[token] = b
-	}
-	if err := rows.Err(); err != nil {
+	sessions, err := sqlstore.ScanSessions(rows)
+	if err != nil {
 		return nil, fmt.Errorf("gormstore: all: %w", err)
 	}
 	return sessions, nil
@@ -236,7 +218,7 @@ func (g *GORMStore) StopCleanup() {
 	g.runner.Stop()
 }
 
-// deleteExpired deletes the expired sessions, deleteBatch rows per
+// deleteExpired deletes the expired sessions, sqlstore.BatchSize rows per
 // statement, until a statement finds fewer than that.
 func (g *GORMStore) deleteExpired(ctx context.Context) error {
 	t := clause.Table{Name: g.table}
@@ -244,59 +226,21 @@ func (g *GORMStore) deleteExpired(ctx context.Context) error {
 	var args []any
 	switch g.dialect {
 	case "mysql": // MySQL allows no LIMIT in an IN subquery, but on DELETE
-		sql = fmt.Sprintf("DELETE FROM ? WHERE expiry < ? LIMIT %d", deleteBatch)
+		sql = fmt.Sprintf("DELETE FROM ? WHERE expiry < ? LIMIT %d", sqlstore.BatchSize)
 		args = []any{t}
 	case "sqlserver":
-		sql = fmt.Sprintf("DELETE TOP (%d) FROM ? WHERE expiry < ?", deleteBatch)
+		sql = fmt.Sprintf("DELETE TOP (%d) FROM ? WHERE expiry < ?", sqlstore.BatchSize)
 		args = []any{t}
 	default:
-		sql = fmt.Sprintf("DELETE FROM ? WHERE token IN (SELECT token FROM ? WHERE expiry < ? LIMIT %d)", deleteBatch)
+		sql = fmt.Sprintf("DELETE FROM ? WHERE token IN (SELECT token FROM ? WHERE expiry < ? LIMIT %d)", sqlstore.BatchSize)
 		args = []any{t, t}
 	}
-	for {
+	return sqlstore.DeleteInBatches(ctx, "gormstore", func(ctx context.Context) (int64, error) {
 		res := g.db.WithContext(ctx).Exec(sql, append(args, now())...)
-		if res.Error != nil {
-			return fmt.Errorf("gormstore: delete expired: %w", res.Error)
-		}
-		if res.RowsAffected < deleteBatch {
-			return nil
-		}
-	}
+		return res.RowsAffected, res.Error
+	})
 }
 
 // now is the time expiries are compared with, in the local zone as SCS
 // writes them: SQLite keeps times as text in the zone they come with.
 func now() time.Time { return time.Now().In(time.Local) }
-
-// validTableName reports whether name is one or two dot-separated unquoted
-// identifiers.
-func validTableName(name string) bool {
-	parts := strings.Split(name, ".")
-	if len(parts) > 2 {
-		return false
-	}
-	for _, part := range parts {
-		if !validIdentifier(part) {
-			return false
-		}
-	}
-	return true
-}
-
-// validIdentifier reports whether s is ASCII letters, digits and
-// underscores, not starting with a digit.
-func validIdentifier(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '_', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
-		case '0' <= c && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
-}

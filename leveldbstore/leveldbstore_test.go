@@ -2,7 +2,6 @@ package leveldbstore
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -52,15 +51,18 @@ func rawGet(t *testing.T, db *leveldb.DB, token string) []byte {
 	return val
 }
 
-// rawPut writes a value for token straight into the database, in SCS v2's
-// layout: key scs:session:<token>, value the 8-byte big-endian Unix
-// nanoseconds expiry, then the payload.
-func rawPut(t *testing.T, db *leveldb.DB, token string, payload []byte, expiry time.Time) {
-	t.Helper()
-	val := binary.BigEndian.AppendUint64(nil, uint64(expiry.UnixNano()))
-	if err := db.Put([]byte("scs:session:"+token), append(val, payload...), nil); err != nil {
-		t.Fatalf("write leveldb: %v", err)
-	}
+// layout is the raw view of db: SCS v2's layout, key scs:session:<token>,
+// value the 8-byte big-endian Unix nanoseconds expiry, then the payload.
+func layout(db *leveldb.DB) storetest.Layout {
+	return storetest.ExpiryPrefixLayout(
+		func(t *testing.T, token string, value []byte) {
+			t.Helper()
+			if err := db.Put([]byte("scs:session:"+token), value, nil); err != nil {
+				t.Fatalf("write leveldb: %v", err)
+			}
+		},
+		func(t *testing.T, token string) []byte { return rawGet(t, db, token) },
+	)
 }
 
 func TestConformance(t *testing.T) {
@@ -77,46 +79,20 @@ func TestConformance(t *testing.T) {
 	}.Run(t)
 }
 
-func TestFindReadsSCSLayout(t *testing.T) {
+func TestSCSLayout(t *testing.T) {
 	db := openDB(t)
-	s := NewWithCleanupInterval(db, 0)
-	live, stale := storetest.Token(t), storetest.Token(t)
-	rawPut(t, db, live, []byte("written by scs v2"), time.Now().Add(time.Hour))
-	rawPut(t, db, stale, []byte("expired"), time.Now().Add(-time.Second))
-	// Keys outside the prefix are not sessions.
-	if err := db.Put([]byte("other:key"), []byte("not a session"), nil); err != nil {
-		t.Fatal(err)
-	}
-
-	b, found, err := s.Find(live)
-	if err != nil || !found || string(b) != "written by scs v2" {
-		t.Fatalf("Find = %q, %v, %v; want the payload written in SCS's layout", b, found, err)
-	}
-	if _, found, err := s.Find(stale); err != nil || found {
-		t.Fatalf("Find(expired) = %v, %v; want not found", found, err)
-	}
-	all, err := s.All()
-	if err != nil || len(all) != 1 || string(all[live]) != "written by scs v2" {
-		t.Fatalf("All = %q, %v; want only the live session", all, err)
-	}
+	layout(db).Run(t, NewWithCleanupInterval(db, 0))
 }
 
-func TestCommitWritesSCSLayout(t *testing.T) {
+// TestOtherKeysAreNotSessions checks that All lists no key outside the
+// session prefix.
+func TestOtherKeysAreNotSessions(t *testing.T) {
 	s := newStore(t, 0)
-	token := storetest.Token(t)
-	expiry := time.Now().Add(time.Hour)
-	if err := s.Commit(token, []byte("payload"), expiry); err != nil {
+	if err := s.db.Put([]byte("other:key"), []byte("not a session"), nil); err != nil {
 		t.Fatal(err)
 	}
-	val := rawGet(t, s.db, token)
-	if len(val) != 8+len("payload") {
-		t.Fatalf("stored value under scs:session:<token> has %d bytes, want 8 + %d", len(val), len("payload"))
-	}
-	if got := int64(binary.BigEndian.Uint64(val[:8])); got != expiry.UnixNano() {
-		t.Errorf("stored expiry = %d, want %d (big-endian Unix nanoseconds)", got, expiry.UnixNano())
-	}
-	if string(val[8:]) != "payload" {
-		t.Errorf("stored payload = %q, want %q", val[8:], "payload")
+	if all, err := s.All(); err != nil || len(all) != 0 {
+		t.Fatalf("All = %q, %v; want no sessions", all, err)
 	}
 }
 
@@ -125,7 +101,7 @@ func TestDeleteExpiredWorksInBatches(t *testing.T) {
 	const expiredCount = 2*cleanupBatch + 10
 	past := time.Now().Add(-time.Minute)
 	for i := 0; i < expiredCount; i++ {
-		rawPut(t, s.db, storetest.Token(t), nil, past)
+		layout(s.db).Put(t, storetest.Token(t), nil, past)
 	}
 	live := storetest.Token(t)
 	if err := s.Commit(live, []byte("live"), time.Now().Add(time.Hour)); err != nil {

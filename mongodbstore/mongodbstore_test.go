@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/internal/kvtest"
 	"github.com/seed3bbca6c1/scs/storetest"
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
@@ -365,35 +366,19 @@ func TestFindComparesNumericExpiration(t *testing.T) {
 	}
 }
 
-func BenchmarkFind(b *testing.B) {
+// benchStore returns a store with its indexes, as an application runs it.
+func benchStore(b *testing.B) *MongoDBStore {
 	s := NewWithCleanupInterval(testDB(b), 0)
 	if err := s.EnsureIndexes(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	tok := storetest.Token(b)
-	payload := bytes.Repeat([]byte("x"), 200)
-	if err := s.Commit(tok, payload, time.Now().Add(time.Hour)); err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for b.Loop() {
-		if _, found, err := s.Find(tok); err != nil || !found {
-			b.Fatalf("Find = %v, %v", found, err)
-		}
-	}
+	return s
+}
+
+func BenchmarkFind(b *testing.B) {
+	kvtest.BenchmarkFind(b, benchStore(b), bytes.Repeat([]byte("x"), 200))
 }
 
 func BenchmarkCommit(b *testing.B) {
-	s := NewWithCleanupInterval(testDB(b), 0)
-	if err := s.EnsureIndexes(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	tok := storetest.Token(b)
-	payload := bytes.Repeat([]byte("x"), 200)
-	expiry := time.Now().Add(time.Hour)
-	for b.Loop() {
-		if err := s.Commit(tok, payload, expiry); err != nil {
-			b.Fatal(err)
-		}
-	}
+	kvtest.BenchmarkCommit(b, benchStore(b), bytes.Repeat([]byte("x"), 200))
 }

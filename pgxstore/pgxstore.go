@@ -148,16 +148,8 @@ func (p *PostgresStore) AllCtx(ctx context.Context) (map[string][]byte, error) {
 		return nil, fmt.Errorf("pgxstore: all: %w", err)
 	}
 	defer rows.Close()
-	sessions := make(map[string][]byte)
-	for rows.Next() {
-		var token string
-		var b []byte
-		if err := rows.Scan(&token, &b); err != nil {
-			return nil, fmt.Errorf("pgxstore: all: %w", err)
-		}
-		sessions[token] = b
-	}
-	if err := rows.Err(); err != nil {
+	sessions, err := sqlstore.ScanSessions(rows)
+	if err != nil {
 		return nil, fmt.Errorf("pgxstore: all: %w", err)
 	}
 	return sessions, nil
@@ -173,13 +165,8 @@ func (p *PostgresStore) StopCleanup() {
 // deleteExpired deletes the expired sessions, sqlstore.BatchSize rows per
 // statement, until a statement finds fewer than that.
 func (p *PostgresStore) deleteExpired(ctx context.Context) error {
-	for {
+	return sqlstore.DeleteInBatches(ctx, "pgxstore", func(ctx context.Context) (int64, error) {
 		tag, err := p.pool.Exec(ctx, p.sql.Cleanup)
-		if err != nil {
-			return fmt.Errorf("pgxstore: delete expired: %w", err)
-		}
-		if tag.RowsAffected() < sqlstore.BatchSize {
-			return nil
-		}
-	}
+		return tag.RowsAffected(), err
+	})
 }

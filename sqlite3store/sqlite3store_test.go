@@ -2,9 +2,7 @@ package sqlite3store
 
 import (
 	"context"
-	"database/sql"
 	"math"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -41,21 +39,10 @@ var harness = sqltest.Harness{
 }
 
 // openDB opens a new SQLite database file in the test's temporary directory,
-// with the sessions table, and closes it when the test ends. WAL and a busy
-// timeout let concurrent connections write without "database is locked".
+// with the sessions table, and closes it when the test ends.
 func openDB(t testing.TB) *sqltest.DB {
 	t.Helper()
-	dsn := "file:" + filepath.Join(t.TempDir(), "sessions.db") + "?_busy_timeout=10000&_journal_mode=WAL"
-	db, err := sql.Open("sqlite3", dsn)
-	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			t.Errorf("close sqlite: %v", err)
-		}
-	})
-	d := &sqltest.DB{DB: db, DSN: dsn, Namespace: "main", Table: "sessions"}
+	d := &sqltest.DB{DB: sqltest.SQLite(t), Namespace: "main", Table: "sessions"}
 	d.CreateTable(t, d.Table, schema)
 	return d
 }

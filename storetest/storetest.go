@@ -11,6 +11,9 @@
 //		})
 //	}
 //
+// Layout checks that a store shares its engine's data with another program
+// that keeps sessions the same way, such as the SCS v2 store it replaces.
+//
 // The package also holds the plumbing shared by the store modules' tests:
 // reading a test server's address from the environment, and failing in CI
 // but skipping elsewhere when that server is absent (see Server).

@@ -101,19 +101,27 @@ func TestKitCatchesFaults(t *testing.T) {
 	for kind, want := range cases {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenStore$", "-test.v")
-			cmd.Env = append(os.Environ(), "STORETEST_BROKEN="+kind)
-			out, err := cmd.CombinedOutput()
-			if want == "" {
-				if err != nil {
-					t.Fatalf("the faultless store failed the kit:\n%s", out)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(string(out), want) {
-				t.Fatalf("want %q in a failing run, got err %v:\n%s", want, err, out)
-			}
+			runChild(t, "TestBrokenStore", "STORETEST_BROKEN="+kind, want)
 		})
+	}
+}
+
+// runChild runs the test named test of this binary in a child process with
+// env added to its environment, and fails unless the run fails with want in
+// its output, or passes when want is empty.
+func runChild(t *testing.T, test, env, want string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.v")
+	cmd.Env = append(os.Environ(), env)
+	out, err := cmd.CombinedOutput()
+	if want == "" {
+		if err != nil {
+			t.Fatalf("the faultless store failed:\n%s", out)
+		}
+		return
+	}
+	if err == nil || !strings.Contains(string(out), want) {
+		t.Fatalf("want %q in a failing run, got err %v:\n%s", want, err, out)
 	}
 }
 

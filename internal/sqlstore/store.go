@@ -2,7 +2,10 @@
 // (postgresstore, cockroachdbstore, mysqlstore, mssqlstore, sqlite3store):
 // each gives a Dialect, its SQL and how its driver takes the arguments, and
 // wraps a *Store in its exported type. pgxstore, over pgx rather than
-// database/sql, shares the table names and PostgreSQL statements only.
+// database/sql, shares the table names, the PostgreSQL statements, the
+// batched cleanup loop (DeleteInBatches) and the reading of All's rows
+// (ScanSessions); gormstore and bunstore, over ORMs, the table names
+// (CheckTableName), the cleanup loop and the reading of rows.
 package sqlstore
 
 import (
@@ -167,12 +170,32 @@ func (s *Store) AllCtx(ctx context.Context) (map[string][]byte, error) {
 		return nil, s.errorf("all", err)
 	}
 	defer rows.Close()
+	sessions, err := ScanSessions(rows)
+	if err != nil {
+		return nil, s.errorf("all", err)
+	}
+	return sessions, nil
+}
+
+// Rows are the rows of a query, as ScanSessions reads them: *sql.Rows, or
+// pgx's.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// ScanSessions reads rows of a token and its data into a map keyed by
+// token, with empty, non-nil data where a driver scans an empty BLOB as
+// nil; an empty, non-nil map when there are no rows. The caller closes
+// rows.
+func ScanSessions(rows Rows) (map[string][]byte, error) {
 	sessions := make(map[string][]byte)
 	for rows.Next() {
 		var token string
 		var b []byte
 		if err := rows.Scan(&token, &b); err != nil {
-			return nil, s.errorf("all", err)
+			return nil, err
 		}
 		if b == nil {
 			b = []byte{}
@@ -180,7 +203,7 @@ func (s *Store) AllCtx(ctx context.Context) (map[string][]byte, error) {
 		sessions[token] = b
 	}
 	if err := rows.Err(); err != nil {
-		return nil, s.errorf("all", err)
+		return nil, err
 	}
 	return sessions, nil
 }
@@ -196,14 +219,25 @@ func (s *Store) StopCleanup() {
 // until a statement deletes fewer than that. It is what the cleanup
 // goroutine runs.
 func (s *Store) DeleteExpired(ctx context.Context) error {
-	for {
+	return DeleteInBatches(ctx, s.dialect.Name, func(ctx context.Context) (int64, error) {
 		res, err := s.db.ExecContext(ctx, s.sql.Cleanup)
 		if err != nil {
-			return s.errorf("delete expired", err)
+			return 0, err
 		}
-		n, err := res.RowsAffected()
+		return res.RowsAffected()
+	})
+}
+
+// DeleteInBatches is the cleanup loop of the SQL stores: it calls
+// deleteBatch, which deletes at most BatchSize expired sessions and returns
+// how many it deleted, until a call deletes fewer than BatchSize, so that no
+// statement holds its locks for long. It returns the first error, prefixed
+// with pkg and "delete expired".
+func DeleteInBatches(ctx context.Context, pkg string, deleteBatch func(context.Context) (int64, error)) error {
+	for {
+		n, err := deleteBatch(ctx)
 		if err != nil {
-			return s.errorf("delete expired", err)
+			return fmt.Errorf("%s: delete expired: %w", pkg, err)
 		}
 		if n < BatchSize {
 			return nil

@@ -152,3 +152,31 @@ func TestTableName(t *testing.T) {
 	}()
 	sqlstore.TableName("teststore", "a.b.c")
 }
+
+func TestCheckTableName(t *testing.T) {
+	if got, err := sqlstore.CheckTableName("teststore", ""); got != sqlstore.DefaultTable || err != nil {
+		t.Errorf("CheckTableName(\"\") = %q, %v; want %q, nil", got, err, sqlstore.DefaultTable)
+	}
+	if got, err := sqlstore.CheckTableName("teststore", "auth.s"); got != "auth.s" || err != nil {
+		t.Errorf("CheckTableName(auth.s) = %q, %v; want auth.s, nil", got, err)
+	}
+	_, err := sqlstore.CheckTableName("teststore", "a;b")
+	if err == nil || !strings.HasPrefix(err.Error(), `teststore: invalid table name "a;b"`) {
+		t.Errorf("CheckTableName(a;b) = %v, want an invalid table name error", err)
+	}
+}
+
+func TestDeleteInBatchesNamesItsErrors(t *testing.T) {
+	cause := errors.New("gone")
+	calls := 0
+	err := sqlstore.DeleteInBatches(context.Background(), "teststore", func(context.Context) (int64, error) {
+		calls++
+		if calls < 3 {
+			return sqlstore.BatchSize, nil
+		}
+		return 0, cause
+	})
+	if !errors.Is(err, cause) || !strings.HasPrefix(err.Error(), "teststore: delete expired: ") || calls != 3 {
+		t.Fatalf("DeleteInBatches = %v after %d calls; want the third call's error, prefixed with teststore: delete expired:", err, calls)
+	}
+}

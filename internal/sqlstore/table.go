@@ -9,18 +9,30 @@ import (
 const DefaultTable = "sessions"
 
 // TableName returns name, or DefaultTable when name is empty. It panics,
-// with a message that starts with pkg, when name is not one or two
+// with the message of CheckTableName's error, when name is not a valid
+// table name.
+func TableName(pkg, name string) string {
+	table, err := CheckTableName(pkg, name)
+	if err != nil {
+		panic(err.Error())
+	}
+	return table
+}
+
+// CheckTableName returns name, or DefaultTable when name is empty, and an
+// error, with a message that starts with pkg, when name is not one or two
 // dot-separated identifiers of ASCII letters, digits and underscores, each
 // not starting with a digit: that keeps the name from changing the meaning
-// of the SQL it goes into unquoted.
-func TableName(pkg, name string) string {
+// of the SQL it goes into unquoted. Stores whose constructors return an
+// error call it; the others call TableName.
+func CheckTableName(pkg, name string) (string, error) {
 	if name == "" {
-		return DefaultTable
+		return DefaultTable, nil
 	}
 	if !validTableName(name) {
-		panic(fmt.Sprintf("%s: invalid table name %q: want one or two dot-separated identifiers of ASCII letters, digits and underscores", pkg, name))
+		return "", fmt.Errorf("%s: invalid table name %q: want one or two dot-separated identifiers of ASCII letters, digits and underscores", pkg, name)
 	}
-	return name
+	return name, nil
 }
 
 // validTableName reports whether name is one or two dot-separated unquoted

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -57,12 +58,7 @@ func (s Server) Main(m *testing.M) int {
 // skips the test, or fails it in CI.
 func (s Server) Open(t testing.TB, schema []string) *DB {
 	t.Helper()
-	dsn := storetest.Server(t, s.Env, s.Default, s.Ping)
-	admin, err := sql.Open(s.Driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
+	admin, dsn := s.connect(t)
 	name := UniqueName(t)
 	if _, err := admin.Exec(fmt.Sprintf(s.Create, name)); err != nil {
 		t.Fatalf("create %s: %v", name, err)
@@ -72,17 +68,53 @@ func (s Server) Open(t testing.TB, schema []string) *DB {
 			t.Errorf("drop %s: %v", name, err)
 		}
 	})
-	if dsn, err = s.Use(dsn, name); err != nil {
+	dsn, err := s.Use(dsn, name)
+	if err != nil {
 		t.Fatalf("%s: %v", s.Env, err)
 	}
-	db, err := sql.Open(s.Driver, dsn)
+	d := &DB{DB: open(t, s.Driver, dsn), DSN: dsn, Namespace: name, Table: "sessions"}
+	d.CreateTable(t, d.Table, schema)
+	return d
+}
+
+// Connect returns the server's database as its DSN names it, closed when
+// the test ends. Other tests share it, so a test names its tables with
+// UniqueName and drops them. Without a server it skips the test, or fails
+// it in CI.
+func (s Server) Connect(t testing.TB) *sql.DB {
+	t.Helper()
+	db, _ := s.connect(t)
+	return db
+}
+
+func (s Server) connect(t testing.TB) (*sql.DB, string) {
+	t.Helper()
+	dsn := storetest.Server(t, s.Env, s.Default, s.Ping)
+	return open(t, s.Driver, dsn), dsn
+}
+
+// open opens a database, closed when the test ends.
+func open(t testing.TB, driver, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	d := &DB{DB: db, DSN: dsn, Namespace: name, Table: "sessions"}
-	d.CreateTable(t, d.Table, schema)
-	return d
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("close %s database: %v", driver, err)
+		}
+	})
+	return db
+}
+
+// SQLite opens a new SQLite database file in the test's temporary
+// directory with the driver "sqlite3" (github.com/mattn/go-sqlite3, which
+// the test imports), closed when the test ends. WAL and a busy timeout let
+// concurrent connections write without "database is locked".
+func SQLite(t testing.TB) *sql.DB {
+	t.Helper()
+	return open(t, "sqlite3", "file:"+filepath.Join(t.TempDir(), "sessions.db")+"?_busy_timeout=10000&_journal_mode=WAL")
 }
 
 // Example prepares the database of a store's runnable Example: it

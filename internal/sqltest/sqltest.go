@@ -1,6 +1,7 @@
 // Package sqltest is the test plumbing the SQL session stores share: a
-// database of each test's own (see Server), and the checks every SQL store
-// runs on top of the storetest kit (see Harness).
+// database of each test's own (see Server), the checks every database/sql
+// store runs on top of the storetest kit (see Harness), and the engines and
+// checks the ORM stores share (see RunEngines).
 package sqltest
 
 import (
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/internal/kvtest"
 	"github.com/seed3bbca6c1/scs/internal/sqlstore"
 	"github.com/seed3bbca6c1/scs/storetest"
 )
@@ -235,7 +237,7 @@ func (h Harness) testConfigDefaults(t *testing.T) {
 var (
 	invalidTableNames = []string{
 		"sessions; DROP TABLE sessions", "sessions; DROP", "sessions--", "sessions#",
-		"a b", "1sessions", "a.b.c", ".sessions", "sessions.", "main.",
+		"a b", "1sessions", "a.b.c", ".", ".sessions", "sessions.", "main.",
 		`"sessions"`, "`sessions`", "[sessions]", "#sessions", "@sessions",
 		"sess-ions", "séssions", "sessions\x00",
 	}
@@ -337,23 +339,16 @@ func (h Harness) testCleanupDeletesInBatches(t *testing.T) {
 		t.Skip("no InsertExpired: the store's own tests check this")
 	}
 	db := h.Open(t)
-	if err := h.InsertExpired(db, 2*sqlstore.BatchSize+500); err != nil {
-		t.Fatal(err)
-	}
 	s := h.store(t, db, 0)
-	live := storetest.Token(t)
-	if err := s.Commit(live, []byte("live"), time.Now().Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.DeleteExpired(s); err != nil {
-		t.Fatal(err)
-	}
-	if n := db.Count(t, db.Table, ""); n != 1 {
-		t.Fatalf("%d rows left after cleanup, want the 1 live one", n)
-	}
-	if n := db.Count(t, db.Table, "WHERE token = "+h.Param, live); n != 1 {
-		t.Fatal("cleanup deleted the live row")
-	}
+	CheckCleanupInBatches(t, s,
+		func(n int) error { return h.InsertExpired(db, n) },
+		func() error { return h.DeleteExpired(s) },
+		func(token string) int {
+			if token == "" {
+				return db.Count(t, db.Table, "")
+			}
+			return db.Count(t, db.Table, "WHERE token = "+h.Param, token)
+		})
 }
 
 func (h Harness) testREADMESchema(t *testing.T) {
@@ -368,28 +363,11 @@ func (h Harness) testREADMESchema(t *testing.T) {
 
 // BenchmarkFind measures Find of a 200-byte session.
 func (h Harness) BenchmarkFind(b *testing.B) {
-	s := h.store(b, h.Open(b), 0)
-	tok := storetest.Token(b)
-	if err := s.Commit(tok, bytes.Repeat([]byte("x"), 200), time.Now().Add(time.Hour)); err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if _, found, err := s.Find(tok); err != nil || !found {
-			b.Fatalf("Find = %v, %v", found, err)
-		}
-	}
+	kvtest.BenchmarkFind(b, h.store(b, h.Open(b), 0), bytes.Repeat([]byte("x"), 200))
 }
 
 // BenchmarkCommit measures Commit of a 200-byte session over an existing
 // one.
 func (h Harness) BenchmarkCommit(b *testing.B) {
-	s := h.store(b, h.Open(b), 0)
-	tok := storetest.Token(b)
-	data := bytes.Repeat([]byte("x"), 200)
-	expiry := time.Now().Add(time.Hour)
-	for b.Loop() {
-		if err := s.Commit(tok, data, expiry); err != nil {
-			b.Fatal(err)
-		}
-	}
+	kvtest.BenchmarkCommit(b, h.store(b, h.Open(b), 0), bytes.Repeat([]byte("x"), 200))
 }
