@@ -107,7 +107,7 @@ func (s *SessionManager) load(ctx context.Context, token string) (*loaded, error
 	if !validToken(token) {
 		return s.newLoaded(ctx, s.clock().Add(s.Lifetime).UTC(), "", nil), nil
 	}
-	b, found, err := s.storeFind(ctx, token, false)
+	b, stored, found, err := s.storeFindExpiry(ctx, token)
 	if err != nil {
 		return nil, fmt.Errorf("scs: load session: %w", err)
 	}
@@ -119,10 +119,26 @@ func (s *SessionManager) load(ctx context.Context, token string) (*loaded, error
 		return nil, fmt.Errorf("scs: decode session: %w", err)
 	}
 	l := s.newLoaded(ctx, deadline, token, values)
-	if s.IdleTimeout > 0 {
+	if s.IdleTimeout > 0 && s.idleRefreshDue(deadline, stored) {
 		l.sd.status = Modified // saving extends the idle expiry
 	}
 	return l, nil
+}
+
+// idleRefreshDue reports whether a session loaded with the given deadline
+// and stored expiry must be saved to extend its idle expiry. Without
+// IdleRefreshInterval, or when the store did not report the expiry (zero
+// stored), it always must, as in SCS v2; with it, only when saving now would
+// move the expiry by IdleRefreshInterval or more.
+func (s *SessionManager) idleRefreshDue(deadline, stored time.Time) bool {
+	if s.IdleRefreshInterval <= 0 || stored.IsZero() {
+		return true
+	}
+	next := s.clock().Add(s.IdleTimeout)
+	if deadline.Before(next) {
+		next = deadline
+	}
+	return next.Sub(stored) >= s.IdleRefreshInterval
 }
 
 // Commit saves the session data in ctx to the store, generating a token for

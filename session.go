@@ -29,6 +29,16 @@ type SessionManager struct {
 	// means no idle timeout.
 	IdleTimeout time.Duration
 
+	// IdleRefreshInterval, with IdleTimeout, lets a request that does not
+	// change the session skip saving it while its stored expiry is less
+	// than IdleRefreshInterval behind what saving would set: a session is
+	// then written at most once per IdleRefreshInterval just to stay alive,
+	// and may expire up to IdleRefreshInterval earlier than IdleTimeout
+	// after its last use. It needs a store that implements ExpiryStore or
+	// ExpiryCtxStore (memstore does); with other stores, and with the
+	// default of zero, every request saves the session, as in SCS v2.
+	IdleRefreshInterval time.Duration
+
 	// Lifetime is the absolute maximum length of a session, however active.
 	// The default is 24 hours.
 	Lifetime time.Duration

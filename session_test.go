@@ -853,3 +853,76 @@ func TestLoadAndSaveHeader(t *testing.T) {
 }
 
 type parentKey struct{}
+
+// expiryCounting is a memstore that counts commits and, through the
+// embedded *memstore.Store, implements ExpiryStore.
+type expiryCounting struct {
+	*memstore.Store
+	commits int
+}
+
+func (e *expiryCounting) Commit(token string, b []byte, expiry time.Time) error {
+	e.commits++
+	return e.Store.Commit(token, b, expiry)
+}
+
+func TestIdleRefreshIntervalSkipsWrites(t *testing.T) {
+	s := newManager(t)
+	st := &expiryCounting{Store: memstore.NewWithCleanupInterval(0)}
+	s.Store = st
+	start := time.Now().UTC()
+	now := start
+	s.now = func() time.Time { return now }
+	s.IdleTimeout = 20 * time.Minute
+	s.IdleRefreshInterval = 5 * time.Minute
+
+	tok := sessionCookie(do(t, s, put(s, "k", "v"), ""), "session").Value
+	steps := []struct {
+		at      time.Duration // since the session was created
+		h       http.HandlerFunc
+		commits int
+		cookie  bool
+	}{
+		{time.Minute, getString(s, "k"), 1, false},     // expiry moved by 1m: skipped
+		{4 * time.Minute, getString(s, "k"), 1, false}, // 4m: skipped
+		{6 * time.Minute, getString(s, "k"), 2, true},  // 6m >= 5m: saved
+		{7 * time.Minute, put(s, "k", "w"), 3, true},   // a change is always saved
+	}
+	for i, st2 := range steps {
+		now = start.Add(st2.at)
+		w := do(t, s, st2.h, tok)
+		if st.commits != st2.commits || (sessionCookie(w, "session") != nil) != st2.cookie {
+			t.Fatalf("step %d: %d commits, cookie %v; want %d, %v", i, st.commits, sessionCookie(w, "session") != nil, st2.commits, st2.cookie)
+		}
+	}
+	if w := do(t, s, getString(s, "k"), tok); w.Body.String() != "w" {
+		t.Fatalf("session lost: %q", w.Body.String())
+	}
+}
+
+func TestIdleRefreshIntervalNeedsExpiryStore(t *testing.T) {
+	s := newManager(t)
+	cs := &countingStore{Store: s.Store} // hides memstore's FindExpiry
+	s.Store = cs
+	s.IdleTimeout = time.Hour
+	s.IdleRefreshInterval = 30 * time.Minute
+	tok := sessionCookie(do(t, s, put(s, "k", "v"), ""), "session").Value
+	do(t, s, getString(s, "k"), tok)
+	if cs.commits != 2 {
+		t.Fatalf("%d commits, want 2: without FindExpiry every request saves", cs.commits)
+	}
+}
+
+func TestIdleRefreshAtTheDeadline(t *testing.T) {
+	s := newManager(t)
+	st := &expiryCounting{Store: memstore.NewWithCleanupInterval(0)}
+	s.Store = st
+	s.Lifetime = 10 * time.Minute // the deadline caps every idle expiry
+	s.IdleTimeout = 20 * time.Minute
+	s.IdleRefreshInterval = time.Minute
+	tok := sessionCookie(do(t, s, put(s, "k", "v"), ""), "session").Value
+	do(t, s, getString(s, "k"), tok)
+	if st.commits != 1 {
+		t.Fatalf("%d commits: saving cannot move an expiry capped by the deadline", st.commits)
+	}
+}

@@ -56,6 +56,24 @@ type IterableCtxStore interface {
 	AllCtx(ctx context.Context) (map[string][]byte, error)
 }
 
+// ExpiryStore is a Store that can return a session's stored expiry along
+// with its data. With SessionManager.IdleRefreshInterval set, the manager
+// uses it to skip saving sessions that a request did not change and whose
+// idle expiry is still recent, so that an idle timeout does not cost a store
+// write on every request.
+type ExpiryStore interface {
+	// FindExpiry is Store.Find that also returns the expiry the session was
+	// committed with. found is false, and err nil, for a missing or expired
+	// session.
+	FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error)
+}
+
+// ExpiryCtxStore is an ExpiryStore whose FindExpiry also takes a context.
+type ExpiryCtxStore interface {
+	// FindExpiryCtx is ExpiryStore.FindExpiry with a context.
+	FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error)
+}
+
 // storeKey returns the key under which the store holds token: the token
 // itself, or its hash with HashTokenInStore. hashed says token is already a
 // store key (sessions loaded by Iterate).
@@ -72,6 +90,23 @@ func (s *SessionManager) storeFind(ctx context.Context, token string, hashed boo
 		return cs.FindCtx(ctx, key)
 	}
 	return s.Store.Find(key)
+}
+
+// storeFindExpiry is storeFind that also returns the stored expiry when the
+// manager needs it (IdleRefreshInterval) and the store can tell it; the
+// expiry is zero otherwise.
+func (s *SessionManager) storeFindExpiry(ctx context.Context, token string) ([]byte, time.Time, bool, error) {
+	if s.IdleTimeout > 0 && s.IdleRefreshInterval > 0 {
+		key := s.storeKey(token, false)
+		switch st := s.Store.(type) {
+		case ExpiryCtxStore:
+			return st.FindExpiryCtx(ctx, key)
+		case ExpiryStore:
+			return st.FindExpiry(key)
+		}
+	}
+	b, found, err := s.storeFind(ctx, token, false)
+	return b, time.Time{}, found, err
 }
 
 func (s *SessionManager) storeCommit(ctx context.Context, token string, hashed bool, b []byte, expiry time.Time) error {

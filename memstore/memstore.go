@@ -43,13 +43,19 @@ func NewWithCleanupInterval(interval time.Duration) *Store {
 // Find returns the data for token, with found false when it is missing or
 // expired. The returned slice must not be modified.
 func (s *Store) Find(token string) ([]byte, bool, error) {
+	b, _, found, err := s.FindExpiry(token)
+	return b, found, err
+}
+
+// FindExpiry is Find that also returns the expiry token was committed with.
+func (s *Store) FindExpiry(token string) ([]byte, time.Time, bool, error) {
 	s.mu.RLock()
 	it, ok := s.items[token]
 	s.mu.RUnlock()
 	if !ok || time.Now().UnixNano() >= it.expiry {
-		return nil, false, nil
+		return nil, time.Time{}, false, nil
 	}
-	return it.data, true, nil
+	return it.data, time.Unix(0, it.expiry), true, nil
 }
 
 // Commit stores a copy of b for token until expiry, replacing any data and

@@ -92,6 +92,7 @@ func (s Suite) Run(t *testing.T) {
 	t.Run("All", s.testAll)
 	t.Run("Ctx", s.testCtx)
 	t.Run("CancelledCtx", s.testCancelledCtx)
+	t.Run("FindExpiry", s.testFindExpiry)
 	t.Run("Concurrent", s.testConcurrent)
 	t.Run("Cleanup", s.testCleanup)
 	t.Run("StopCleanup", s.testStopCleanup)
@@ -373,6 +374,43 @@ func (s Suite) testCancelledCtx(t *testing.T) {
 	}
 	// Nothing a cancelled call was asked to do happened.
 	wantFound(t, st, tok, []byte("kept"))
+}
+
+// testFindExpiry checks the optional scs.ExpiryStore and scs.ExpiryCtxStore:
+// the data and the expiry it was committed with (to the millisecond, or
+// ExpiryGrace), and not found for missing, deleted and expired sessions.
+func (s Suite) testFindExpiry(t *testing.T) {
+	st := s.New(t)
+	var find func(string) ([]byte, time.Time, bool, error)
+	switch es := st.(type) {
+	case scs.ExpiryCtxStore:
+		find = func(tok string) ([]byte, time.Time, bool, error) { return es.FindExpiryCtx(context.Background(), tok) }
+	case scs.ExpiryStore:
+		find = es.FindExpiry
+	default:
+		t.Skipf("%T implements neither scs.ExpiryStore nor scs.ExpiryCtxStore", st)
+	}
+	tok, gone, stale := Token(t), Token(t), Token(t)
+	expiry := time.Now().Add(time.Hour).Truncate(time.Millisecond)
+	commit(t, st, tok, []byte("with expiry"), expiry)
+	commit(t, st, gone, []byte("deleted"), expiry)
+	commit(t, st, stale, []byte("expired"), time.Now().Add(-time.Minute))
+	if err := st.Delete(gone); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	b, got, found, err := find(tok)
+	if err != nil || !found || !bytes.Equal(b, []byte("with expiry")) {
+		t.Fatalf("FindExpiry = %q, %v, %v; want the data", b, found, err)
+	}
+	slack := s.ExpiryGrace + time.Millisecond
+	if d := got.Sub(expiry); d < -slack || d > slack {
+		t.Errorf("FindExpiry expiry = %v, committed %v", got, expiry)
+	}
+	for _, missing := range []string{Token(t), gone, stale} {
+		if b, _, found, err := find(missing); err != nil || found {
+			t.Errorf("FindExpiry(missing, deleted or expired) = %q, %v, %v", b, found, err)
+		}
+	}
 }
 
 func (s Suite) testConcurrent(t *testing.T) {
