@@ -111,12 +111,13 @@ type SessionCookie struct {
 // cookie named "session" with Path "/".
 func New() *SessionManager {
 	return &SessionManager{
-		IdleTimeout: 0,
-		Lifetime:    24 * time.Hour,
-		Store:       memstore.New(),
-		Codec:       GobCodec{},
-		ErrorFunc:   defaultErrorFunc,
-		contextKey:  new(contextKey),
+		IdleTimeout:         0,
+		IdleRefreshInterval: 0,
+		Lifetime:            24 * time.Hour,
+		Store:               memstore.New(),
+		Codec:               GobCodec{},
+		ErrorFunc:           defaultErrorFunc,
+		contextKey:          new(contextKey),
 		Cookie: SessionCookie{
 			Name:        "session",
 			Domain:      "",
