@@ -44,7 +44,7 @@ type SessionManager struct {
 	Lifetime time.Duration
 
 	// Store holds the session data. The default is an in-memory
-	// memstore.Store with a cleanup goroutine every minute.
+	// memstore.MemStore with a cleanup goroutine every minute.
 	Store Store
 
 	// Cookie configures the session cookie.

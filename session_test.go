@@ -65,8 +65,8 @@ func TestNewDefaults(t *testing.T) {
 	if s.Lifetime != 24*time.Hour || s.IdleTimeout != 0 || s.HashTokenInStore {
 		t.Errorf("timeouts: Lifetime %v IdleTimeout %v Hash %v", s.Lifetime, s.IdleTimeout, s.HashTokenInStore)
 	}
-	if _, ok := s.Store.(*memstore.Store); !ok {
-		t.Errorf("Store is %T, want *memstore.Store", s.Store)
+	if _, ok := s.Store.(*memstore.MemStore); !ok {
+		t.Errorf("Store is %T, want *memstore.MemStore", s.Store)
 	}
 	if _, ok := s.Codec.(GobCodec); !ok {
 		t.Errorf("Codec is %T, want GobCodec", s.Codec)
@@ -637,7 +637,7 @@ func TestIterate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			all, _ := s.Store.(*memstore.Store).All()
+			all, _ := s.Store.(*memstore.MemStore).All()
 			if len(all) != 3 {
 				t.Fatalf("%d sessions left, want 3 (Destroy inside Iterate must delete)", len(all))
 			}
@@ -855,20 +855,20 @@ func TestLoadAndSaveHeader(t *testing.T) {
 type parentKey struct{}
 
 // expiryCounting is a memstore that counts commits and, through the
-// embedded *memstore.Store, implements ExpiryStore.
+// embedded *memstore.MemStore, implements ExpiryStore.
 type expiryCounting struct {
-	*memstore.Store
+	*memstore.MemStore
 	commits int
 }
 
 func (e *expiryCounting) Commit(token string, b []byte, expiry time.Time) error {
 	e.commits++
-	return e.Store.Commit(token, b, expiry)
+	return e.MemStore.Commit(token, b, expiry)
 }
 
 func TestIdleRefreshIntervalSkipsWrites(t *testing.T) {
 	s := newManager(t)
-	st := &expiryCounting{Store: memstore.NewWithCleanupInterval(0)}
+	st := &expiryCounting{MemStore: memstore.NewWithCleanupInterval(0)}
 	s.Store = st
 	start := time.Now().UTC()
 	now := start
@@ -915,7 +915,7 @@ func TestIdleRefreshIntervalNeedsExpiryStore(t *testing.T) {
 
 func TestIdleRefreshAtTheDeadline(t *testing.T) {
 	s := newManager(t)
-	st := &expiryCounting{Store: memstore.NewWithCleanupInterval(0)}
+	st := &expiryCounting{MemStore: memstore.NewWithCleanupInterval(0)}
 	s.Store = st
 	s.Lifetime = 10 * time.Minute // the deadline caps every idle expiry
 	s.IdleTimeout = 20 * time.Minute

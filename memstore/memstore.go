@@ -11,9 +11,9 @@ import (
 	"github.com/seed3bbca6c1/scs/cleanup"
 )
 
-// Store is an in-memory session store. Create one with New or
+// MemStore is an in-memory session store. Create one with New or
 // NewWithCleanupInterval; it is safe for concurrent use.
-type Store struct {
+type MemStore struct {
 	mu    sync.RWMutex    // guards items
 	items map[string]item // by token
 
@@ -26,7 +26,7 @@ type item struct {
 }
 
 // New returns a store that deletes expired sessions every minute.
-func New() *Store {
+func New() *MemStore {
 	return NewWithCleanupInterval(time.Minute)
 }
 
@@ -34,21 +34,21 @@ func New() *Store {
 // interval; an interval of 0 deletes none (expired sessions are never found
 // nor listed, but keep their memory). The cleanup goroutine starts with the
 // first Commit and ends with StopCleanup.
-func NewWithCleanupInterval(interval time.Duration) *Store {
-	s := &Store{items: make(map[string]item)}
+func NewWithCleanupInterval(interval time.Duration) *MemStore {
+	s := &MemStore{items: make(map[string]item)}
 	s.runner = cleanup.New(interval, s.deleteExpired)
 	return s
 }
 
 // Find returns the data for token, with found false when it is missing or
 // expired. The returned slice must not be modified.
-func (s *Store) Find(token string) ([]byte, bool, error) {
+func (s *MemStore) Find(token string) ([]byte, bool, error) {
 	b, _, found, err := s.FindExpiry(token)
 	return b, found, err
 }
 
 // FindExpiry is Find that also returns the expiry token was committed with.
-func (s *Store) FindExpiry(token string) ([]byte, time.Time, bool, error) {
+func (s *MemStore) FindExpiry(token string) ([]byte, time.Time, bool, error) {
 	s.mu.RLock()
 	it, ok := s.items[token]
 	s.mu.RUnlock()
@@ -60,7 +60,7 @@ func (s *Store) FindExpiry(token string) ([]byte, time.Time, bool, error) {
 
 // Commit stores a copy of b for token until expiry, replacing any data and
 // expiry the token had.
-func (s *Store) Commit(token string, b []byte, expiry time.Time) error {
+func (s *MemStore) Commit(token string, b []byte, expiry time.Time) error {
 	s.runner.Start()
 	it := item{data: append(make([]byte, 0, len(b)), b...), expiry: expiry.UnixNano()}
 	s.mu.Lock()
@@ -70,7 +70,7 @@ func (s *Store) Commit(token string, b []byte, expiry time.Time) error {
 }
 
 // Delete removes token; a missing token is not an error.
-func (s *Store) Delete(token string) error {
+func (s *MemStore) Delete(token string) error {
 	s.mu.Lock()
 	delete(s.items, token)
 	s.mu.Unlock()
@@ -79,7 +79,7 @@ func (s *Store) Delete(token string) error {
 
 // All returns the data of every live session by token, an empty map when
 // there is none.
-func (s *Store) All() (map[string][]byte, error) {
+func (s *MemStore) All() (map[string][]byte, error) {
 	now := time.Now().UnixNano()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -94,13 +94,13 @@ func (s *Store) All() (map[string][]byte, error) {
 
 // StopCleanup stops the cleanup goroutine and waits for it to end. It is
 // safe to call more than once, and when no goroutine runs.
-func (s *Store) StopCleanup() {
+func (s *MemStore) StopCleanup() {
 	s.runner.Stop()
 }
 
 // deleteExpired removes expired sessions, a bounded batch per lock so that
 // requests are never held up for long.
-func (s *Store) deleteExpired(ctx context.Context) error {
+func (s *MemStore) deleteExpired(ctx context.Context) error {
 	const batch = 1000
 	for ctx.Err() == nil {
 		now := time.Now().UnixNano()

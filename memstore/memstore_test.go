@@ -22,7 +22,7 @@ func TestConformance(t *testing.T) {
 			return s
 		},
 		Stored: func(t *testing.T, s scs.Store, token string) bool {
-			return memstore.Stored(s.(*memstore.Store), token)
+			return memstore.Stored(s.(*memstore.MemStore), token)
 		},
 	}.Run(t)
 }
