@@ -44,6 +44,14 @@ type sessionData struct {
 	hashed   bool   // token is already the store key (loaded by Iterate)
 	values   map[string]interface{}
 
+	// base is the token the data was loaded under when MergeConcurrent is
+	// on ("" otherwise); changes, cleared and deadlineSet record what this
+	// request changed, for commitMerged.
+	base        string
+	changes     map[string]struct{}
+	cleared     bool
+	deadlineSet bool
+
 	// header holds the values of the response headers that LoadAndSave
 	// sets (Vary, Set-Cookie, Cache-Control), so that each costs no
 	// allocation of its own; see setHeader.
@@ -119,6 +127,9 @@ func (s *SessionManager) load(ctx context.Context, token string) (*loaded, error
 		return nil, fmt.Errorf("scs: decode session: %w", err)
 	}
 	l := s.newLoaded(ctx, deadline, token, values)
+	if s.MergeConcurrent {
+		l.sd.base = token
+	}
 	if s.IdleTimeout > 0 && s.idleRefreshDue(deadline, stored) {
 		l.sd.status = Modified // saving extends the idle expiry
 	}
@@ -158,6 +169,10 @@ func (s *SessionManager) Commit(ctx context.Context) (string, time.Time, error) 
 		}
 		sd.token, sd.hashed = token, false
 	}
+	if sd.base != "" && sd.base == sd.token {
+		sd.mu.Unlock()
+		return s.commitMerged(ctx, sd)
+	}
 	token, hashed, deadline := sd.token, sd.hashed, sd.deadline
 	b, err := s.Codec.Encode(deadline, sd.values)
 	sd.mu.Unlock()
@@ -165,12 +180,7 @@ func (s *SessionManager) Commit(ctx context.Context) (string, time.Time, error) 
 		return "", time.Time{}, fmt.Errorf("scs: encode session: %w", err)
 	}
 
-	expiry := deadline
-	if s.IdleTimeout > 0 {
-		if ie := s.clock().Add(s.IdleTimeout).UTC(); ie.Before(expiry) {
-			expiry = ie
-		}
-	}
+	expiry := s.storeExpiry(deadline)
 	if err := s.storeCommit(ctx, token, hashed, b, expiry); err != nil {
 		return "", time.Time{}, fmt.Errorf("scs: commit session: %w", err)
 	}
@@ -196,7 +206,7 @@ func (s *SessionManager) Destroy(ctx context.Context) error {
 	sd.mu.Lock()
 	defer sd.mu.Unlock()
 	sd.status = Destroyed
-	sd.token, sd.hashed = "", false
+	sd.token, sd.hashed, sd.base = "", false, ""
 	sd.deadline = s.clock().Add(s.Lifetime).UTC()
 	clear(sd.values)
 	return nil
@@ -214,6 +224,7 @@ func (s *SessionManager) Put(ctx context.Context, key string, val interface{}) {
 	}
 	sd.values[key] = val
 	sd.status = Modified
+	sd.note(key)
 	sd.mu.Unlock()
 }
 
@@ -241,6 +252,7 @@ func (s *SessionManager) Pop(ctx context.Context, key string) interface{} {
 	}
 	delete(sd.values, key)
 	sd.status = Modified
+	sd.note(key)
 	return val
 }
 
@@ -256,6 +268,7 @@ func (s *SessionManager) Remove(ctx context.Context, key string) {
 	}
 	delete(sd.values, key)
 	sd.status = Modified
+	sd.note(key)
 }
 
 // Clear deletes all the session data but keeps the token and lifetime. The
@@ -270,6 +283,7 @@ func (s *SessionManager) Clear(ctx context.Context) error {
 	}
 	clear(sd.values)
 	sd.status = Modified
+	sd.cleared, sd.changes = sd.base != "", nil
 	return nil
 }
 
@@ -319,7 +333,7 @@ func (s *SessionManager) RenewToken(ctx context.Context) error {
 
 	sd.mu.Lock()
 	defer sd.mu.Unlock()
-	sd.token, sd.hashed = token, false
+	sd.token, sd.hashed, sd.base = token, false, ""
 	sd.deadline = s.clock().Add(s.Lifetime).UTC()
 	sd.status = Modified
 	return nil
@@ -359,6 +373,7 @@ func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
 	}
 	for k, v := range values {
 		sd.values[k] = v
+		sd.note(k)
 	}
 	sd.status = Modified
 	sd.mu.Unlock()
@@ -429,6 +444,7 @@ func (s *SessionManager) SetDeadline(ctx context.Context, expire time.Time) {
 	defer sd.mu.Unlock()
 	sd.deadline = expire
 	sd.status = Modified
+	sd.deadlineSet = true
 }
 
 // Token returns the session token, or "" for a new session that has not

@@ -43,6 +43,18 @@ type SessionManager struct {
 	// The default is 24 hours.
 	Lifetime time.Duration
 
+	// MergeConcurrent makes concurrent requests of one session keep each
+	// other's changes. Without it (the default, as in SCS v2) each request
+	// saves the whole session as it loaded and changed it, so the last one
+	// to finish overwrites what the others changed meanwhile; with an idle
+	// timeout even a request that only reads does so. With it, saving
+	// re-reads the session and applies only this request's changes (the
+	// keys it put, popped or removed, a Clear, a new deadline) to what the
+	// store holds now, at the cost of one more store read per save. With a
+	// store that implements CompareAndSwapStore (memstore does) the merge is
+	// atomic; with others a window of one read and write remains.
+	MergeConcurrent bool
+
 	// Store holds the session data. The default is an in-memory
 	// memstore.MemStore with a cleanup goroutine every minute.
 	Store Store
@@ -113,6 +125,7 @@ func New() *SessionManager {
 	return &SessionManager{
 		IdleTimeout:         0,
 		IdleRefreshInterval: 0,
+		MergeConcurrent:     false,
 		Lifetime:            24 * time.Hour,
 		Store:               memstore.New(),
 		Codec:               GobCodec{},

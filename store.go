@@ -74,6 +74,16 @@ type ExpiryCtxStore interface {
 	FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error)
 }
 
+// CompareAndSwapStore is a Store that can replace a session's data only if
+// it is still what the caller read. With SessionManager.MergeConcurrent set,
+// the manager uses it to make its merge of concurrent changes atomic.
+type CompareAndSwapStore interface {
+	// CompareAndSwap commits b for token until expiry, like Commit, if and
+	// only if the store holds exactly old for token (and it has not
+	// expired). It reports whether it did; a missing token is not swapped.
+	CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error)
+}
+
 // storeKey returns the key under which the store holds token: the token
 // itself, or its hash with HashTokenInStore. hashed says token is already a
 // store key (sessions loaded by Iterate).

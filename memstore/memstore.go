@@ -4,6 +4,7 @@
 package memstore
 
 import (
+	"bytes"
 	"context"
 	"sync"
 	"time"
@@ -67,6 +68,25 @@ func (s *MemStore) Commit(token string, b []byte, expiry time.Time) error {
 	s.items[token] = it
 	s.mu.Unlock()
 	return nil
+}
+
+// CompareAndSwap stores a copy of b for token until expiry if the store
+// still holds exactly old for it, unexpired, and reports whether it did. It
+// makes SessionManager.MergeConcurrent atomic.
+func (s *MemStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	s.runner.Start()
+	next := item{data: append(make([]byte, 0, len(b)), b...), expiry: expiry.UnixNano()}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	it, ok := s.items[token]
+	if !ok || time.Now().UnixNano() >= it.expiry || !bytes.Equal(it.data, old) {
+		return false, nil
+	}
+	s.items[token] = next
+	return true, nil
 }
 
 // Delete removes token; a missing token is not an error.

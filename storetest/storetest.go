@@ -93,6 +93,7 @@ func (s Suite) Run(t *testing.T) {
 	t.Run("Ctx", s.testCtx)
 	t.Run("CancelledCtx", s.testCancelledCtx)
 	t.Run("FindExpiry", s.testFindExpiry)
+	t.Run("CompareAndSwap", s.testCompareAndSwap)
 	t.Run("Concurrent", s.testConcurrent)
 	t.Run("Cleanup", s.testCleanup)
 	t.Run("StopCleanup", s.testStopCleanup)
@@ -411,6 +412,43 @@ func (s Suite) testFindExpiry(t *testing.T) {
 			t.Errorf("FindExpiry(missing, deleted or expired) = %q, %v, %v", b, found, err)
 		}
 	}
+}
+
+// testCompareAndSwap checks the optional scs.CompareAndSwapStore: it swaps
+// only when the stored data is the old data given, never for missing or
+// expired sessions, and honours a cancelled context.
+func (s Suite) testCompareAndSwap(t *testing.T) {
+	st := s.New(t)
+	cs, ok := st.(scs.CompareAndSwapStore)
+	if !ok {
+		t.Skipf("%T does not implement scs.CompareAndSwapStore", st)
+	}
+	ctx := context.Background()
+	tok, stale := Token(t), Token(t)
+	later := time.Now().Add(time.Hour)
+	commit(t, st, tok, []byte("v1"), later)
+	commit(t, st, stale, []byte("v1"), time.Now().Add(-time.Minute))
+
+	if ok, err := cs.CompareAndSwap(ctx, tok, []byte("not v1"), []byte("v2"), later); err != nil || ok {
+		t.Fatalf("CompareAndSwap with the wrong old data = %v, %v; want false, nil", ok, err)
+	}
+	wantFound(t, st, tok, []byte("v1"))
+	if ok, err := cs.CompareAndSwap(ctx, tok, []byte("v1"), []byte("v2"), later); err != nil || !ok {
+		t.Fatalf("CompareAndSwap with the right old data = %v, %v; want true, nil", ok, err)
+	}
+	wantFound(t, st, tok, []byte("v2"))
+	for _, tk := range []string{Token(t), stale} {
+		if ok, err := cs.CompareAndSwap(ctx, tk, []byte("v1"), []byte("v3"), later); err != nil || ok {
+			t.Errorf("CompareAndSwap of a missing or expired session = %v, %v; want false, nil", ok, err)
+		}
+		wantMissing(t, st, tk)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := cs.CompareAndSwap(cancelled, tok, []byte("v2"), []byte("v4"), later); err == nil {
+		t.Error("CompareAndSwap with a cancelled context returned no error")
+	}
+	wantFound(t, st, tok, []byte("v2"))
 }
 
 func (s Suite) testConcurrent(t *testing.T) {
