@@ -62,6 +62,20 @@ func NewWithCleanupInterval(db *bbolt.DB, cleanupInterval time.Duration) *BoltSt
 // Find returns the payload of the session token. found is false when the
 // token is missing or has expired, even before cleanup deletes it.
 func (s *BoltStore) Find(token string) (b []byte, found bool, err error) {
+	b, _, found, err = s.find("find", token)
+	return b, found, err
+}
+
+// FindExpiry is Find that also returns the session's expiry, which starts
+// the stored value, in the same read. It makes the store an
+// scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can skip the
+// store write of requests that come soon after the last one.
+func (s *BoltStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+	return s.find("find expiry", token)
+}
+
+// find is Find and FindExpiry, whose errors it prefixes with op.
+func (s *BoltStore) find(op, token string) (b []byte, expiry time.Time, found bool, err error) {
 	s.runner.Start()
 	now := time.Now().UnixNano()
 	err = s.db.View(func(tx *bbolt.Tx) error {
@@ -69,15 +83,17 @@ func (s *BoltStore) Find(token string) (b []byte, found bool, err error) {
 		if bucket == nil {
 			return nil
 		}
-		if payload, ok := live(bucket.Get([]byte(token)), now); ok {
+		val := bucket.Get([]byte(token))
+		if payload, ok := live(val, now); ok {
 			b, found = bytes.Clone(payload), true
+			expiry = time.Unix(0, int64(binary.BigEndian.Uint64(val)))
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, false, fmt.Errorf("boltstore: find: %w", err)
+		return nil, time.Time{}, false, fmt.Errorf("boltstore: %s: %w", op, err)
 	}
-	return b, found, nil
+	return b, expiry, found, nil
 }
 
 // Commit stores the payload b for token until expiry, replacing any data and

@@ -73,6 +73,19 @@ func (p *CockroachDBStore) FindCtx(ctx context.Context, token string) (b []byte,
 	return p.store.FindCtx(ctx, token)
 }
 
+// FindExpiry is Find that also returns the session's expiry, as Commit
+// stored it, in the same statement. It makes the store an
+// scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can skip
+// the store write of requests that come soon after the last one.
+func (p *CockroachDBStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+	return p.store.FindExpiry(token)
+}
+
+// FindExpiryCtx is FindExpiry with a context.
+func (p *CockroachDBStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+	return p.store.FindExpiryCtx(ctx, token)
+}
+
 // Commit stores the session token with data b until expiry, replacing any
 // data and expiry the token had, in one statement.
 func (p *CockroachDBStore) Commit(token string, b []byte, expiry time.Time) error {

@@ -82,22 +82,41 @@ func (s *ConsulStore) Find(token string) (b []byte, found bool, err error) {
 
 // FindCtx is Find with a context.
 func (s *ConsulStore) FindCtx(ctx context.Context, token string) (b []byte, found bool, err error) {
+	b, _, found, err = s.find(ctx, "find", token)
+	return b, found, err
+}
+
+// FindExpiry is Find that also returns the session's expiry, which starts
+// the stored value, in the same request. It makes the store an
+// scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can skip the
+// store write of requests that come soon after the last one.
+func (s *ConsulStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+	return s.FindExpiryCtx(context.Background(), token)
+}
+
+// FindExpiryCtx is FindExpiry with a context.
+func (s *ConsulStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+	return s.find(ctx, "find expiry", token)
+}
+
+// find is FindCtx and FindExpiryCtx, whose errors it prefixes with op.
+func (s *ConsulStore) find(ctx context.Context, op, token string) (b []byte, expiry time.Time, found bool, err error) {
 	s.runner.Start()
 	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("consulstore: find: %w", err)
+		return nil, time.Time{}, false, fmt.Errorf("consulstore: %s: %w", op, err)
 	}
 	pair, _, err := s.kv.Get(s.prefix+token, queryOptions(ctx))
 	if err != nil {
-		return nil, false, fmt.Errorf("consulstore: find: %w", err)
+		return nil, time.Time{}, false, fmt.Errorf("consulstore: %s: %w", op, err)
 	}
 	if pair == nil {
-		return nil, false, nil
+		return nil, time.Time{}, false, nil
 	}
 	b, live := decode(pair.Value, time.Now())
 	if !live {
-		return nil, false, nil
+		return nil, time.Time{}, false, nil
 	}
-	return b, true, nil
+	return b, time.Unix(0, int64(binary.BigEndian.Uint64(pair.Value))), true, nil
 }
 
 // Commit stores the session data under the token with the given expiry,

@@ -98,29 +98,48 @@ func (s *FireStore) Find(token string) (b []byte, found bool, err error) {
 
 // FindCtx is Find with a context.
 func (s *FireStore) FindCtx(ctx context.Context, token string) (b []byte, found bool, err error) {
+	b, _, found, err = s.find(ctx, "find", token)
+	return b, found, err
+}
+
+// FindExpiry is Find that also returns the session's expiry, read from the
+// same document in the same request. It makes the store an
+// scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can skip the
+// store write of requests that come soon after the last one.
+func (s *FireStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+	return s.FindExpiryCtx(context.Background(), token)
+}
+
+// FindExpiryCtx is FindExpiry with a context.
+func (s *FireStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+	return s.find(ctx, "find expiry", token)
+}
+
+// find is FindCtx and FindExpiryCtx, whose errors it prefixes with op.
+func (s *FireStore) find(ctx context.Context, op, token string) (b []byte, expiry time.Time, found bool, err error) {
 	s.runner.Start()
 	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("firestore: find: %w", err)
+		return nil, time.Time{}, false, fmt.Errorf("firestore: %s: %w", op, err)
 	}
 	id, ok := docID(token)
 	if !ok {
-		return nil, false, nil // no session can have this token
+		return nil, time.Time{}, false, nil // no session can have this token
 	}
 	snap, err := s.Sessions.Doc(id).Get(ctx)
 	if status.Code(err) == codes.NotFound {
-		return nil, false, nil
+		return nil, time.Time{}, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("firestore: find: %w", err)
+		return nil, time.Time{}, false, fmt.Errorf("firestore: %s: %w", op, err)
 	}
 	var doc sessionDoc
 	if err := snap.DataTo(&doc); err != nil {
-		return nil, false, fmt.Errorf("firestore: find: %w", err)
+		return nil, time.Time{}, false, fmt.Errorf("firestore: %s: %w", op, err)
 	}
 	if !time.Now().Before(doc.Expiry) {
-		return nil, false, nil
+		return nil, time.Time{}, false, nil
 	}
-	return doc.Data, true, nil
+	return doc.Data, doc.Expiry, true, nil
 }
 
 // Commit stores the session token with its data and expiry, replacing any

@@ -84,6 +84,56 @@ func (r *RedisStore) FindCtx(ctx context.Context, token string) (b []byte, found
 	return b, true, nil
 }
 
+// FindExpiry is Find that also returns the session's expiry. It makes the
+// store an scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can
+// skip the store write of requests that come soon after the last one.
+func (r *RedisStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+	return r.FindExpiryCtx(context.Background(), token)
+}
+
+// FindExpiryCtx is FindExpiry with a context. GET and PTTL go in one
+// MULTI/EXEC transaction, sent in one round trip, and the expiry is the time
+// the transaction was sent plus the key's remaining time to live: the
+// committed expiry to within a millisecond or so (PTTL's precision plus the
+// network delay). A key with no time to live, which this store never
+// writes, is returned with a zero expiry, which the session manager takes
+// as "refresh now".
+func (r *RedisStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("goredisstore: find expiry: %w", err)
+	}
+	key := r.prefix + token
+	var (
+		get *redis.StringCmd
+		ttl *redis.DurationCmd
+	)
+	sent := time.Now()
+	_, err = r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		get = p.Get(ctx, key)
+		ttl = p.PTTL(ctx, key)
+		return nil
+	})
+	if errors.Is(err, redis.Nil) {
+		return nil, time.Time{}, false, nil
+	}
+	if err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("goredisstore: find expiry: %w", err)
+	}
+	b, err = get.Bytes()
+	if err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("goredisstore: find expiry: %w", err)
+	}
+	// go-redis gives PTTL's -2 (no key) and -1 (no time to live) as those
+	// many nanoseconds, and any other reply in milliseconds.
+	switch d := ttl.Val(); {
+	case d == -2: // the key expired between the two commands
+		return nil, time.Time{}, false, nil
+	case d >= 0:
+		expiry = sent.Add(d)
+	}
+	return b, expiry, true, nil
+}
+
 // Commit stores b as the data of the session token until expiry, replacing
 // the data and expiry of an existing session. An expiry that has passed
 // deletes the session.

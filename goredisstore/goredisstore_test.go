@@ -178,3 +178,18 @@ func benchStore(b *testing.B) *RedisStore {
 func BenchmarkFind(b *testing.B) { kvtest.BenchmarkFind(b, benchStore(b), benchPayload) }
 
 func BenchmarkCommit(b *testing.B) { kvtest.BenchmarkCommit(b, benchStore(b), benchPayload) }
+
+// TestFindExpiryWithoutTTL checks that a key with no time to live, which
+// the store never writes, is found with a zero expiry.
+func TestFindExpiryWithoutTTL(t *testing.T) {
+	c := testClient(t)
+	s := NewWithPrefix(c, testPrefix(t, c))
+	tok := storetest.Token(t)
+	if err := c.Set(context.Background(), s.prefix+tok, "no ttl", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	b, exp, found, err := s.FindExpiry(tok)
+	if err != nil || !found || string(b) != "no ttl" || !exp.IsZero() {
+		t.Fatalf("FindExpiry = %q, %v, %v, %v; want the data with a zero expiry", b, exp, found, err)
+	}
+}

@@ -61,18 +61,32 @@ func NewWithCleanupInterval(db *leveldb.DB, cleanupInterval time.Duration) *Leve
 // Find returns the payload of the session token. found is false when the
 // token is missing or has expired, even before cleanup deletes it.
 func (s *LevelDBStore) Find(token string) (b []byte, found bool, err error) {
+	b, _, found, err = s.find("find", token)
+	return b, found, err
+}
+
+// FindExpiry is Find that also returns the session's expiry, which starts
+// the stored value, in the same read. It makes the store an
+// scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can skip the
+// store write of requests that come soon after the last one.
+func (s *LevelDBStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+	return s.find("find expiry", token)
+}
+
+// find is Find and FindExpiry, whose errors it prefixes with op.
+func (s *LevelDBStore) find(op, token string) (b []byte, expiry time.Time, found bool, err error) {
 	s.runner.Start()
 	val, err := s.db.Get([]byte(prefix+token), nil)
 	if errors.Is(err, leveldb.ErrNotFound) {
-		return nil, false, nil
+		return nil, time.Time{}, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("leveldbstore: find: %w", err)
+		return nil, time.Time{}, false, fmt.Errorf("leveldbstore: %s: %w", op, err)
 	}
 	if expired(val, time.Now().UnixNano()) {
-		return nil, false, nil
+		return nil, time.Time{}, false, nil
 	}
-	return val[expiryLen:], true, nil
+	return val[expiryLen:], time.Unix(0, int64(binary.BigEndian.Uint64(val))), true, nil
 }
 
 // Commit stores the payload b for token until expiry, replacing any data and

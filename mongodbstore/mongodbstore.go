@@ -104,27 +104,46 @@ func (s *MongoDBStore) Find(token string) ([]byte, bool, error) {
 
 // FindCtx is Find with a context.
 func (s *MongoDBStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	b, _, found, err := s.find(ctx, "find", token)
+	return b, found, err
+}
+
+// FindExpiry is Find that also returns the session's expiry, read from the
+// same document in the same query. It makes the store an scs.ExpiryStore,
+// so that SessionManager.IdleRefreshInterval can skip the store write of
+// requests that come soon after the last one.
+func (s *MongoDBStore) FindExpiry(token string) ([]byte, time.Time, bool, error) {
+	return s.FindExpiryCtx(context.Background(), token)
+}
+
+// FindExpiryCtx is FindExpiry with a context.
+func (s *MongoDBStore) FindExpiryCtx(ctx context.Context, token string) ([]byte, time.Time, bool, error) {
+	return s.find(ctx, "find expiry", token)
+}
+
+// find is FindCtx and FindExpiryCtx, whose errors it prefixes with op.
+func (s *MongoDBStore) find(ctx context.Context, op, token string) ([]byte, time.Time, bool, error) {
 	s.runner.Start()
 	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("mongodbstore: find: %w", err)
+		return nil, time.Time{}, false, fmt.Errorf("mongodbstore: %s: %w", op, err)
 	}
 	filter := bson.D{
 		{Key: "token", Value: token},
 		{Key: "expiration", Value: bson.D{{Key: "$gt", Value: time.Now().UnixNano()}}},
 	}
-	opts := options.FindOne().SetProjection(bson.D{{Key: "object", Value: 1}, {Key: "_id", Value: 0}})
+	opts := options.FindOne().SetProjection(bson.D{{Key: "object", Value: 1}, {Key: "expiration", Value: 1}, {Key: "_id", Value: 0}})
 	var doc document
 	err := s.collection.FindOne(ctx, filter, opts).Decode(&doc)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, false, nil
+		return nil, time.Time{}, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("mongodbstore: find: %w", err)
+		return nil, time.Time{}, false, fmt.Errorf("mongodbstore: %s: %w", op, err)
 	}
 	if doc.Object == nil {
 		doc.Object = []byte{}
 	}
-	return doc.Object, true, nil
+	return doc.Object, time.Unix(0, doc.Expiration), true, nil
 }
 
 // Commit stores b under token until expiry, replacing the data and expiry

@@ -31,6 +31,8 @@ var dialect = sqlstore.Dialect{
 		return sqlstore.Statements{
 			Find: "SELECT data FROM " + table +
 				" WHERE token = @p1 AND token COLLATE Latin1_General_BIN2 = @p1 AND expiry > SYSUTCDATETIME()",
+			FindExpiry: "SELECT data, expiry FROM " + table +
+				" WHERE token = @p1 AND token COLLATE Latin1_General_BIN2 = @p1 AND expiry > SYSUTCDATETIME()",
 			Commit: "MERGE INTO " + table + " WITH (HOLDLOCK) AS t" +
 				" USING (SELECT @p1 AS token) AS s ON t.token = s.token" +
 				" WHEN MATCHED THEN UPDATE SET data = @p2, expiry = @p3" +
@@ -47,6 +49,8 @@ var dialect = sqlstore.Dialect{
 	// The driver sends a time.Time as DATETIMEOFFSET, which the DATETIME2
 	// column takes as its wall time: in UTC, as SCS v2 writes it.
 	Expiry: func(expiry time.Time) any { return expiry.UTC() },
+	// The driver reads a DATETIME2, which has no time zone, as a UTC time,
+	// which is what Commit stored.
 }
 
 // Config configures a store made by NewWithConfig. The zero value gives a
@@ -101,6 +105,19 @@ func (m *MSSQLStore) Find(token string) (b []byte, found bool, err error) {
 // FindCtx is Find with a context.
 func (m *MSSQLStore) FindCtx(ctx context.Context, token string) (b []byte, found bool, err error) {
 	return m.store.FindCtx(ctx, token)
+}
+
+// FindExpiry is Find that also returns the session's expiry, as Commit
+// stored it, in the same statement. It makes the store an
+// scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can skip
+// the store write of requests that come soon after the last one.
+func (m *MSSQLStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+	return m.store.FindExpiry(token)
+}
+
+// FindExpiryCtx is FindExpiry with a context.
+func (m *MSSQLStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+	return m.store.FindExpiryCtx(ctx, token)
 }
 
 // Commit stores the session token with data b until expiry, replacing any

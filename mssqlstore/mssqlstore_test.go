@@ -93,6 +93,16 @@ func TestStatements(t *testing.T) {
 		Args:  []any{mssql.VarChar(tok)},
 	})
 
+	stored := time.Date(2030, 6, 1, 12, 30, 0, 123456000, time.UTC)
+	r.Rows = [][]driver.Value{{[]byte("data"), stored}}
+	if b, exp, found, err := s.FindExpiry(tok); err != nil || !found || string(b) != "data" || !exp.Equal(stored) {
+		t.Fatalf("FindExpiry = %q, %v, %v, %v", b, exp, found, err)
+	}
+	sqltest.WantStmts(t, r.Take(), sqltest.Stmt{
+		Query: "SELECT data, expiry FROM sessions WHERE token = @p1 AND token COLLATE Latin1_General_BIN2 = @p1 AND expiry > SYSUTCDATETIME()",
+		Args:  []any{mssql.VarChar(tok)},
+	})
+
 	if err := s.Delete(tok); err != nil {
 		t.Fatal(err)
 	}
@@ -123,12 +133,13 @@ func TestConfigTableNameInStatements(t *testing.T) {
 	tok := storetest.Token(t)
 	_ = s.Commit(tok, []byte("x"), time.Now())
 	_, _, _ = s.Find(tok)
+	_, _, _, _ = s.FindExpiry(tok)
 	_ = s.Delete(tok)
 	_, _ = s.All()
 	_ = s.store.DeleteExpired(context.Background())
 	got := r.Take()
-	if len(got) != 5 {
-		t.Fatalf("%d statements for 5 calls, want one each", len(got))
+	if len(got) != 6 {
+		t.Fatalf("%d statements for 6 calls, want one each", len(got))
 	}
 	for _, st := range got {
 		rest := strings.Replace(st.Query, " auth.web_sessions ", " ", 1)

@@ -26,7 +26,9 @@ var dialect = sqlstore.Dialect{
 	Name: "mysqlstore",
 	Statements: func(table string) sqlstore.Statements {
 		return sqlstore.Statements{
-			Find:   "SELECT data FROM " + table + " WHERE token = ? AND CAST(token AS BINARY) = ? AND expiry > UTC_TIMESTAMP(6)",
+			Find: "SELECT data FROM " + table + " WHERE token = ? AND CAST(token AS BINARY) = ? AND expiry > UTC_TIMESTAMP(6)",
+			FindExpiry: "SELECT data, expiry FROM " + table +
+				" WHERE token = ? AND CAST(token AS BINARY) = ? AND expiry > UTC_TIMESTAMP(6)",
 			Commit: "INSERT INTO " + table + " (token, data, expiry) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE data = VALUES(data), expiry = VALUES(expiry)",
 			Delete: "DELETE FROM " + table + " WHERE token = ? AND CAST(token AS BINARY) = ?",
 			All:    "SELECT token, data FROM " + table + " WHERE expiry > UTC_TIMESTAMP(6)",
@@ -34,8 +36,27 @@ var dialect = sqlstore.Dialect{
 				table, sqlstore.BatchSize),
 		}
 	},
-	Key:    func(token string) []any { return []any{token, token} },
-	Expiry: func(expiry time.Time) any { return expiry.UTC() },
+	Key:        func(token string) []any { return []any{token, token} },
+	Expiry:     func(expiry time.Time) any { return expiry.UTC() },
+	ExpiryTime: expiryTime,
+}
+
+// expiryTimeFormat is how the server sends a TIMESTAMP(6) to a connection
+// without parseTime=true.
+const expiryTimeFormat = "2006-01-02 15:04:05.999999"
+
+// expiryTime reads the expiry column, stored in UTC: a time.Time with
+// parseTime=true in the DSN, its text otherwise.
+func expiryTime(v any) (time.Time, error) {
+	switch v := v.(type) {
+	case time.Time:
+		return v, nil
+	case []byte:
+		return time.ParseInLocation(expiryTimeFormat, string(v), time.UTC)
+	case string:
+		return time.ParseInLocation(expiryTimeFormat, v, time.UTC)
+	}
+	return time.Time{}, fmt.Errorf("expiry scanned as %T", v)
 }
 
 // Config configures a store made by NewWithConfig. The zero value gives a
@@ -95,6 +116,19 @@ func (m *MySQLStore) Find(token string) (b []byte, found bool, err error) {
 // FindCtx is Find with a context.
 func (m *MySQLStore) FindCtx(ctx context.Context, token string) (b []byte, found bool, err error) {
 	return m.store.FindCtx(ctx, token)
+}
+
+// FindExpiry is Find that also returns the session's expiry, as Commit
+// stored it, in the same statement. It makes the store an
+// scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can skip
+// the store write of requests that come soon after the last one.
+func (m *MySQLStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+	return m.store.FindExpiry(token)
+}
+
+// FindExpiryCtx is FindExpiry with a context.
+func (m *MySQLStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+	return m.store.FindExpiryCtx(ctx, token)
 }
 
 // Commit stores the session token with data b until expiry, replacing any

@@ -199,3 +199,17 @@ func inTimeZone(t *testing.T, dsn, zone string) *sql.DB {
 func BenchmarkFind(b *testing.B) { harness.BenchmarkFind(b) }
 
 func BenchmarkCommit(b *testing.B) { harness.BenchmarkCommit(b) }
+
+// TestExpiryTime checks the reading of the expiry column with and without
+// parseTime=true in the DSN.
+func TestExpiryTime(t *testing.T) {
+	want := time.Date(2030, 6, 1, 12, 30, 0, 123456000, time.UTC)
+	for _, v := range []any{want, []byte("2030-06-01 12:30:00.123456"), "2030-06-01 12:30:00.123456"} {
+		if got, err := expiryTime(v); err != nil || !got.Equal(want) {
+			t.Errorf("expiryTime(%#v) = %v, %v; want %v", v, got, err, want)
+		}
+	}
+	if _, err := expiryTime(int64(1)); err == nil {
+		t.Error("expiryTime took an int64")
+	}
+}

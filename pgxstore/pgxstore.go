@@ -93,6 +93,33 @@ func (p *PostgresStore) FindCtx(ctx context.Context, token string) (b []byte, fo
 	return b, true, nil
 }
 
+// FindExpiry is Find that also returns the session's expiry, as Commit
+// stored it, in the same statement. It makes the store an
+// scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can skip
+// the store write of requests that come soon after the last one.
+func (p *PostgresStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+	return p.FindExpiryCtx(context.Background(), token)
+}
+
+// FindExpiryCtx is FindExpiry with a context.
+func (p *PostgresStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+	p.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("pgxstore: find expiry: %w", err)
+	}
+	err = p.pool.QueryRow(ctx, p.sql.FindExpiry, token).Scan(&b, &expiry)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, time.Time{}, false, nil
+	}
+	if err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("pgxstore: find expiry: %w", err)
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	return b, expiry, true, nil
+}
+
 // Commit stores the session token with data b until expiry, replacing any
 // data and expiry the token had, in one statement.
 func (p *PostgresStore) Commit(token string, b []byte, expiry time.Time) error {

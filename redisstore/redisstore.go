@@ -70,6 +70,60 @@ func (r *RedisStore) FindCtx(ctx context.Context, token string) (b []byte, found
 	return b, true, nil
 }
 
+// FindExpiry is Find that also returns the session's expiry. It makes the
+// store an scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can
+// skip the store write of requests that come soon after the last one.
+func (r *RedisStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+	return r.FindExpiryCtx(context.Background(), token)
+}
+
+// FindExpiryCtx is FindExpiry with a context. GET and PTTL go in one
+// MULTI/EXEC transaction, sent in one round trip, and the expiry is the time
+// the transaction was sent plus the key's remaining time to live: the
+// committed expiry to within a millisecond or so (PTTL's precision plus the
+// network delay). A key with no time to live, which this store never
+// writes, is returned with a zero expiry, which the session manager takes
+// as "refresh now".
+func (r *RedisStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+	conn, err := r.conn(ctx)
+	if err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("redisstore: find expiry: %w", err)
+	}
+	defer conn.Close()
+	key := r.prefix + token
+	for _, cmd := range [][]any{{"MULTI"}, {"GET", key}, {"PTTL", key}} {
+		if err := conn.Send(cmd[0].(string), cmd[1:]...); err != nil {
+			return nil, time.Time{}, false, fmt.Errorf("redisstore: find expiry: %w", err)
+		}
+	}
+	sent := time.Now()
+	replies, err := redis.Values(redis.DoContext(conn, ctx, "EXEC"))
+	if err == nil && len(replies) != 2 {
+		err = fmt.Errorf("%d replies to GET and PTTL", len(replies))
+	}
+	if err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("redisstore: find expiry: %w", err)
+	}
+	b, err = redis.Bytes(replies[0], nil)
+	if errors.Is(err, redis.ErrNil) {
+		return nil, time.Time{}, false, nil
+	}
+	if err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("redisstore: find expiry: %w", err)
+	}
+	ttl, err := redis.Int64(replies[1], nil)
+	if err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("redisstore: find expiry: %w", err)
+	}
+	switch {
+	case ttl == -2: // the key expired between the two commands
+		return nil, time.Time{}, false, nil
+	case ttl >= 0:
+		expiry = sent.Add(time.Duration(ttl) * time.Millisecond)
+	}
+	return b, expiry, true, nil
+}
+
 // Commit stores b as the data of the session token until expiry, replacing
 // the data and expiry of an existing session. An expiry that has passed
 // deletes the session.

@@ -164,3 +164,16 @@ var benchPayload = bytes.Repeat([]byte("s"), 1024)
 func BenchmarkFind(b *testing.B) { kvtest.BenchmarkFind(b, newStore(b), benchPayload) }
 
 func BenchmarkCommit(b *testing.B) { kvtest.BenchmarkCommit(b, newStore(b), benchPayload) }
+
+// TestFindExpiryWithoutTTL checks that a key with no time to live, which
+// the store never writes, is found with a zero expiry.
+func TestFindExpiryWithoutTTL(t *testing.T) {
+	pool := testPool(t)
+	s := NewWithPrefix(pool, testPrefix(t, pool))
+	tok := storetest.Token(t)
+	do(t, pool, "SET", s.prefix+tok, "no ttl")
+	b, exp, found, err := s.FindExpiry(tok)
+	if err != nil || !found || string(b) != "no ttl" || !exp.IsZero() {
+		t.Fatalf("FindExpiry = %q, %v, %v, %v; want the data with a zero expiry", b, exp, found, err)
+	}
+}

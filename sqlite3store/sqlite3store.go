@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/seed3bbca6c1/scs/internal/sqlstore"
@@ -21,7 +22,8 @@ var dialect = sqlstore.Dialect{
 	Name: "sqlite3store",
 	Statements: func(table string) sqlstore.Statements {
 		return sqlstore.Statements{
-			Find: "SELECT data FROM " + table + " WHERE token = ? AND julianday('now') < expiry",
+			Find:       "SELECT data FROM " + table + " WHERE token = ? AND julianday('now') < expiry",
+			FindExpiry: "SELECT data, expiry FROM " + table + " WHERE token = ? AND julianday('now') < expiry",
 			Commit: "INSERT INTO " + table + " (token, data, expiry) VALUES (?, ?, julianday(?))" +
 				" ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry",
 			Delete: "DELETE FROM " + table + " WHERE token = ?",
@@ -30,7 +32,28 @@ var dialect = sqlstore.Dialect{
 				" (SELECT token FROM %[1]s WHERE expiry < julianday('now') LIMIT %[2]d)", table, sqlstore.BatchSize),
 		}
 	},
-	Expiry: func(expiry time.Time) any { return expiry.UTC().Format(expiryFormat) },
+	Expiry:     func(expiry time.Time) any { return expiry.UTC().Format(expiryFormat) },
+	ExpiryTime: expiryTime,
+}
+
+// unixEpochJulianDay is the Julian day number of 1970-01-01T00:00:00Z.
+const unixEpochJulianDay = 2440587.5
+
+// expiryTime converts the expiry column, a Julian day number, to a time,
+// rounded to the millisecond: the precision Commit stores, and well above
+// the float's error for today's dates (tens of microseconds).
+func expiryTime(v any) (time.Time, error) {
+	var jd float64
+	switch v := v.(type) {
+	case float64:
+		jd = v
+	case int64:
+		jd = float64(v)
+	default:
+		return time.Time{}, fmt.Errorf("expiry scanned as %T, want a Julian day number", v)
+	}
+	ms := math.Round((jd - unixEpochJulianDay) * 86400000)
+	return time.UnixMilli(int64(ms)).UTC(), nil
 }
 
 // SQLite3Store is a session store over a SQLite table of the form
@@ -93,6 +116,19 @@ func (s *SQLite3Store) Find(token string) (b []byte, found bool, err error) {
 // FindCtx is Find with a context; a cancelled context gives an error.
 func (s *SQLite3Store) FindCtx(ctx context.Context, token string) (b []byte, found bool, err error) {
 	return s.store.FindCtx(ctx, token)
+}
+
+// FindExpiry is Find that also returns the session's expiry, as Commit
+// stored it, in the same statement. It makes the store an
+// scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can skip
+// the store write of requests that come soon after the last one.
+func (s *SQLite3Store) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+	return s.store.FindExpiry(token)
+}
+
+// FindExpiryCtx is FindExpiry with a context.
+func (s *SQLite3Store) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+	return s.store.FindExpiryCtx(ctx, token)
 }
 
 // Commit stores the payload b for token until expiry, replacing any data and

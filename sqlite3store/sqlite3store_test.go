@@ -109,3 +109,36 @@ func TestCommitWritesSCSLayout(t *testing.T) {
 		t.Errorf("expiry = %v (%s), want the Julian day %v", day, expiryType, julianDay(expiry))
 	}
 }
+
+// TestExpiryTimeRoundTrips checks that the Julian day SQLite's julianday()
+// makes of a committed expiry converts back to that expiry exactly, to the
+// millisecond, across the years sessions use and beyond.
+func TestExpiryTimeRoundTrips(t *testing.T) {
+	db := openDB(t)
+	base := []time.Time{
+		time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2000, 2, 29, 23, 59, 59, 999e6, time.UTC),
+		time.Now().Truncate(time.Millisecond),
+		time.Date(2099, 12, 31, 12, 0, 0, 1e6, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC),
+	}
+	for _, b := range base {
+		for i := range 200 {
+			want := b.Add(time.Duration(i*7919) * time.Millisecond).UTC()
+			if want.Year() > 9999 {
+				continue
+			}
+			var jd float64
+			if err := db.QueryRow("SELECT julianday(?)", dialect.Expiry(want)).Scan(&jd); err != nil {
+				t.Fatal(err)
+			}
+			got, err := expiryTime(jd)
+			if err != nil || !got.Equal(want) {
+				t.Fatalf("expiryTime(julianday(%v)) = %v, %v", want, got, err)
+			}
+		}
+	}
+	if _, err := expiryTime("x"); err == nil {
+		t.Fatal("expiryTime took a string")
+	}
+}

@@ -28,6 +28,11 @@ type Statements struct {
 	// has not expired.
 	Find string
 
+	// FindExpiry selects the data and the expiry of the session that
+	// Dialect.Key picks, if it has not expired: Find's condition, with the
+	// expiry as a second column, which Dialect.ExpiryTime reads.
+	FindExpiry string
+
 	// Commit inserts a session or replaces its data and expiry, in one
 	// statement. Its arguments are the token (Dialect.Token), the data and
 	// the expiry (Dialect.Expiry).
@@ -64,6 +69,10 @@ type Dialect struct {
 	// Expiry returns the argument that passes a session's expiry to
 	// Commit. Nil passes the time.Time as it is.
 	Expiry func(expiry time.Time) any
+
+	// ExpiryTime converts the expiry column FindExpiry selects, as the
+	// driver gives it, back to a time. Nil takes a time.Time as it is.
+	ExpiryTime func(v any) (time.Time, error)
 }
 
 // Store is a session store in a database/sql table. It is safe for
@@ -109,6 +118,42 @@ func (s *Store) FindCtx(ctx context.Context, token string) (b []byte, found bool
 		b = []byte{} // some drivers scan an empty BLOB as nil
 	}
 	return b, true, nil
+}
+
+// FindExpiry is Find that also returns the session's expiry, as Commit
+// stored it, in the same statement: what scs.ExpiryStore asks for.
+func (s *Store) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+	return s.FindExpiryCtx(context.Background(), token)
+}
+
+// FindExpiryCtx is FindExpiry with a context; a cancelled context gives an
+// error and sends nothing.
+func (s *Store) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+	if err := s.start(ctx); err != nil {
+		return nil, time.Time{}, false, s.errorf("find expiry", err)
+	}
+	var raw any
+	err = s.db.QueryRowContext(ctx, s.sql.FindExpiry, s.key(token)...).Scan(&b, &raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, time.Time{}, false, nil
+	}
+	if err != nil {
+		return nil, time.Time{}, false, s.errorf("find expiry", err)
+	}
+	if s.dialect.ExpiryTime != nil {
+		expiry, err = s.dialect.ExpiryTime(raw)
+	} else if t, ok := raw.(time.Time); ok {
+		expiry = t
+	} else {
+		err = fmt.Errorf("expiry scanned as %T, want time.Time", raw)
+	}
+	if err != nil {
+		return nil, time.Time{}, false, s.errorf("find expiry", err)
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	return b, expiry, true, nil
 }
 
 // Commit stores the session token with data b until expiry, replacing any

@@ -21,12 +21,19 @@ var testDialect = sqlstore.Dialect{
 	Name: "teststore",
 	Statements: func(table string) sqlstore.Statements {
 		return sqlstore.Statements{
-			Find: "find " + table, Commit: "commit " + table, Delete: "delete " + table,
-			All: "all " + table, Cleanup: "cleanup " + table,
+			Find: "find " + table, FindExpiry: "findexpiry " + table, Commit: "commit " + table,
+			Delete: "delete " + table, All: "all " + table, Cleanup: "cleanup " + table,
 		}
 	},
 	Token:  func(token string) any { return upper(strings.ToUpper(token)) },
 	Expiry: func(expiry time.Time) any { return expiry.Unix() },
+	ExpiryTime: func(v any) (time.Time, error) {
+		n, ok := v.(int64)
+		if !ok {
+			return time.Time{}, errors.New("not an int64")
+		}
+		return time.Unix(n, 0), nil
+	},
 }
 
 func newStore(t *testing.T, d sqlstore.Dialect, table string) (*sqlstore.Store, *sqltest.Recorder) {
@@ -110,15 +117,50 @@ func TestFindResults(t *testing.T) {
 	}
 }
 
+func TestFindExpiry(t *testing.T) {
+	s, r := newStore(t, testDialect, "")
+	if b, exp, found, err := s.FindExpiry("tok"); err != nil || found || b != nil || !exp.IsZero() {
+		t.Fatalf("FindExpiry with no row = %q, %v, %v, %v; want nil, zero, false, nil", b, exp, found, err)
+	}
+	sqltest.WantStmts(t, r.Take(), sqltest.Stmt{Query: "findexpiry sessions", Args: []any{upper("TOK")}})
+
+	r.Rows = [][]driver.Value{{nil, int64(1900000000)}}
+	b, exp, found, err := s.FindExpiry("tok")
+	if err != nil || !found || b == nil || len(b) != 0 || !exp.Equal(time.Unix(1900000000, 0)) {
+		t.Fatalf("FindExpiry = %#v, %v, %v, %v; want empty non-nil data and the converted expiry", b, exp, found, err)
+	}
+	r.Take()
+
+	r.Rows = [][]driver.Value{{[]byte("x"), "bad"}}
+	if _, _, found, err := s.FindExpiry("tok"); err == nil || found || !strings.HasPrefix(err.Error(), "teststore: find expiry: ") {
+		t.Fatalf("FindExpiry of an unreadable expiry = %v, %v; want a teststore: find expiry: error", found, err)
+	}
+	r.Take()
+
+	d := testDialect
+	d.ExpiryTime = nil
+	s, r = newStore(t, d, "")
+	want := time.Date(2030, 1, 2, 3, 4, 5, 6000, time.UTC)
+	r.Rows = [][]driver.Value{{[]byte("data"), want}}
+	if b, exp, found, err := s.FindExpiry("tok"); err != nil || !found || string(b) != "data" || !exp.Equal(want) {
+		t.Fatalf("FindExpiry with the default conversion = %q, %v, %v, %v", b, exp, found, err)
+	}
+	r.Rows = [][]driver.Value{{[]byte("data"), int64(1)}}
+	if _, _, _, err := s.FindExpiry("tok"); err == nil {
+		t.Fatal("FindExpiry took a non-time expiry with no ExpiryTime")
+	}
+}
+
 func TestCancelledContextSendsNothing(t *testing.T) {
 	s, r := newStore(t, testDialect, "")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for op, err := range map[string]error{
-		"find":   func() error { _, _, err := s.FindCtx(ctx, "tok"); return err }(),
-		"commit": s.CommitCtx(ctx, "tok", []byte("x"), time.Now()),
-		"delete": s.DeleteCtx(ctx, "tok"),
-		"all":    func() error { _, err := s.AllCtx(ctx); return err }(),
+		"find":        func() error { _, _, err := s.FindCtx(ctx, "tok"); return err }(),
+		"find expiry": func() error { _, _, _, err := s.FindExpiryCtx(ctx, "tok"); return err }(),
+		"commit":      s.CommitCtx(ctx, "tok", []byte("x"), time.Now()),
+		"delete":      s.DeleteCtx(ctx, "tok"),
+		"all":         func() error { _, err := s.AllCtx(ctx); return err }(),
 	} {
 		if !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), "teststore: "+op+": ") {
 			t.Errorf("%s with a cancelled context = %v, want context.Canceled prefixed with teststore: %s:", op, err, op)
