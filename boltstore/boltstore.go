@@ -116,6 +116,39 @@ func (s *BoltStore) Commit(token string, b []byte, expiry time.Time) error {
 	return nil
 }
 
+// CompareAndSwap stores the payload b for token until expiry, as Commit
+// does, if and only if the session has not expired and holds exactly old,
+// comparing and writing in one write transaction; it reports whether it
+// did. A missing or expired session is not swapped, and a cancelled context
+// gives an error and writes nothing. It makes the store an
+// scs.CompareAndSwapStore, so that SessionManager.MergeConcurrent is
+// atomic.
+func (s *BoltStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
+	s.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("boltstore: compare and swap: %w", err)
+	}
+	val := make([]byte, expiryLen+len(b))
+	binary.BigEndian.PutUint64(val, uint64(expiry.UnixNano()))
+	copy(val[expiryLen:], b)
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		bucket := tx.Bucket(bucketName)
+		if bucket == nil {
+			return nil
+		}
+		payload, ok := live(bucket.Get([]byte(token)), time.Now().UnixNano())
+		if !ok || !bytes.Equal(payload, old) {
+			return nil
+		}
+		swapped = true
+		return bucket.Put([]byte(token), val)
+	})
+	if err != nil {
+		return false, fmt.Errorf("boltstore: compare and swap: %w", err)
+	}
+	return swapped, nil
+}
+
 // Delete removes the session token. Deleting a missing token is not an error.
 func (s *BoltStore) Delete(token string) error {
 	s.runner.Start()

@@ -97,6 +97,16 @@ func (p *CockroachDBStore) CommitCtx(ctx context.Context, token string, b []byte
 	return p.store.CommitCtx(ctx, token, b, expiry)
 }
 
+// CompareAndSwap stores data b until expiry for the session token, as
+// Commit does, if and only if the session has not expired and holds exactly
+// old, in one UPDATE; it reports whether it did. A missing or expired
+// session is not swapped, and a cancelled context gives an error and writes
+// nothing. It makes the store an scs.CompareAndSwapStore, so that
+// SessionManager.MergeConcurrent is atomic.
+func (p *CockroachDBStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
+	return p.store.CompareAndSwap(ctx, token, old, b, expiry)
+}
+
 // Delete removes the session token. Deleting a missing token is not an error.
 func (p *CockroachDBStore) Delete(token string) error { return p.store.Delete(token) }
 

@@ -27,6 +27,28 @@ const DefaultPrefix = "scs:session:"
 // found is read in one round trip.
 const scanCount = 1000
 
+// compareAndSwapSrc is CompareAndSwap's Lua script, which Redis runs
+// atomically: if KEYS[1] holds ARGV[1], it sets it to ARGV[2] with
+// ARGV[3], Unix milliseconds, as its expiry (or deletes it when ARGV[3] is
+// "0", an expiry that has passed, as Commit does) and returns 1; otherwise,
+// missing key included, it returns 0.
+const compareAndSwapSrc = `
+local cur = redis.call('GET', KEYS[1])
+if cur == false or cur ~= ARGV[1] then
+	return 0
+end
+if ARGV[3] == '0' then
+	redis.call('DEL', KEYS[1])
+else
+	redis.call('SET', KEYS[1], ARGV[2])
+	redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+end
+return 1
+`
+
+// compareAndSwapScript runs compareAndSwapSrc.
+var compareAndSwapScript = redis.NewScript(compareAndSwapSrc)
+
 // RedisStore is an scs session store over a go-redis client. It is safe for
 // concurrent use. The zero value is not usable; create one with New,
 // NewWithPrefix, NewUniversal or NewUniversalWithPrefix.
@@ -164,6 +186,29 @@ func (r *RedisStore) CommitCtx(ctx context.Context, token string, b []byte, expi
 		return fmt.Errorf("goredisstore: commit: %w", err)
 	}
 	return nil
+}
+
+// CompareAndSwap stores b as the data of the session token until expiry, as
+// Commit does, if and only if the session holds exactly old; it reports
+// whether it did. A missing or expired session is not swapped, and a
+// cancelled context gives an error and sends nothing. It makes the store an
+// scs.CompareAndSwapStore, so that SessionManager.MergeConcurrent is
+// atomic. The comparison and the write are one Lua script, run atomically
+// by Redis in one round trip (EVALSHA, falling back to EVAL the first time
+// the server sees the script).
+func (r *RedisStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("goredisstore: compare and swap: %w", err)
+	}
+	ms := expiry.UnixMilli()
+	if ms <= time.Now().UnixMilli() {
+		ms = 0
+	}
+	n, err := compareAndSwapScript.Run(ctx, r.client, []string{r.prefix + token}, old, b, ms).Int()
+	if err != nil {
+		return false, fmt.Errorf("goredisstore: compare and swap: %w", err)
+	}
+	return n == 1, nil
 }
 
 // Delete removes the session token. Deleting a missing session is not an

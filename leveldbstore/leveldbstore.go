@@ -37,7 +37,9 @@ type LevelDBStore struct {
 
 	// writeMu is held shared by Commit and Delete, and exclusively by the
 	// cleanup while it checks that entries are still expired and deletes
-	// them, so that it never deletes a session committed again meanwhile.
+	// them, so that it never deletes a session committed again meanwhile,
+	// and by CompareAndSwap while it reads, compares and writes, so that no
+	// other write comes in between.
 	writeMu sync.RWMutex
 }
 
@@ -102,6 +104,41 @@ func (s *LevelDBStore) Commit(token string, b []byte, expiry time.Time) error {
 		return fmt.Errorf("leveldbstore: commit: %w", err)
 	}
 	return nil
+}
+
+// CompareAndSwap stores the payload b for token until expiry, as Commit
+// does, if and only if the session has not expired and holds exactly old;
+// it reports whether it did. It reads, compares and writes under the
+// store's write lock, held exclusively, so no other write of the store
+// comes in between. A missing or expired session is not swapped, and a
+// cancelled context gives an error and writes nothing. It makes the store
+// an scs.CompareAndSwapStore, so that SessionManager.MergeConcurrent is
+// atomic, as long as only this store writes to the database's sessions.
+func (s *LevelDBStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
+	s.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("leveldbstore: compare and swap: %w", err)
+	}
+	val := make([]byte, expiryLen+len(b))
+	binary.BigEndian.PutUint64(val, uint64(expiry.UnixNano()))
+	copy(val[expiryLen:], b)
+	key := []byte(prefix + token)
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	cur, err := s.db.Get(key, nil)
+	if errors.Is(err, leveldb.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("leveldbstore: compare and swap: %w", err)
+	}
+	if expired(cur, time.Now().UnixNano()) || !bytes.Equal(cur[expiryLen:], old) {
+		return false, nil
+	}
+	if err := s.db.Put(key, val, nil); err != nil {
+		return false, fmt.Errorf("leveldbstore: compare and swap: %w", err)
+	}
+	return true, nil
 }
 
 // Delete removes the session token. Deleting a missing token is not an error.

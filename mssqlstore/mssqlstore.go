@@ -37,6 +37,8 @@ var dialect = sqlstore.Dialect{
 				" USING (SELECT @p1 AS token) AS s ON t.token = s.token" +
 				" WHEN MATCHED THEN UPDATE SET data = @p2, expiry = @p3" +
 				" WHEN NOT MATCHED THEN INSERT (token, data, expiry) VALUES (@p1, @p2, @p3);",
+			CompareAndSwap: "UPDATE " + table + " SET data = @p1, expiry = @p2" +
+				" WHERE token = @p3 AND token COLLATE Latin1_General_BIN2 = @p3 AND data = @p4 AND expiry > SYSUTCDATETIME()",
 			Delete:  "DELETE FROM " + table + " WHERE token = @p1 AND token COLLATE Latin1_General_BIN2 = @p1",
 			All:     "SELECT RTRIM(token), data FROM " + table + " WHERE expiry > SYSUTCDATETIME()",
 			Cleanup: fmt.Sprintf("DELETE TOP (%d) FROM %s WHERE expiry < SYSUTCDATETIME()", sqlstore.BatchSize, table),
@@ -129,6 +131,16 @@ func (m *MSSQLStore) Commit(token string, b []byte, expiry time.Time) error {
 // CommitCtx is Commit with a context.
 func (m *MSSQLStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	return m.store.CommitCtx(ctx, token, b, expiry)
+}
+
+// CompareAndSwap stores data b until expiry for the session token, as
+// Commit does, if and only if the session has not expired and holds exactly
+// old, in one UPDATE; it reports whether it did. A missing or expired
+// session is not swapped, and a cancelled context gives an error and writes
+// nothing. It makes the store an scs.CompareAndSwapStore, so that
+// SessionManager.MergeConcurrent is atomic.
+func (m *MSSQLStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
+	return m.store.CompareAndSwap(ctx, token, old, b, expiry)
 }
 
 // Delete removes the session token. Deleting a missing token is not an error.

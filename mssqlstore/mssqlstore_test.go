@@ -103,6 +103,16 @@ func TestStatements(t *testing.T) {
 		Args:  []any{mssql.VarChar(tok)},
 	})
 
+	r.Affected = []int64{1}
+	if ok, err := s.CompareAndSwap(context.Background(), tok, []byte("data"), []byte("new"), expiry); err != nil || !ok {
+		t.Fatalf("CompareAndSwap = %v, %v; want true, nil", ok, err)
+	}
+	sqltest.WantStmts(t, r.Take(), sqltest.Stmt{
+		Query: "UPDATE sessions SET data = @p1, expiry = @p2" +
+			" WHERE token = @p3 AND token COLLATE Latin1_General_BIN2 = @p3 AND data = @p4 AND expiry > SYSUTCDATETIME()",
+		Args: []any{[]byte("new"), expiry.UTC(), mssql.VarChar(tok), []byte("data")},
+	})
+
 	if err := s.Delete(tok); err != nil {
 		t.Fatal(err)
 	}
@@ -190,3 +200,20 @@ func TestSCSRows(t *testing.T) {
 func BenchmarkFind(b *testing.B) { harness.BenchmarkFind(b) }
 
 func BenchmarkCommit(b *testing.B) { harness.BenchmarkCommit(b) }
+
+// TestCompareAndSwapTokenCase checks that CompareAndSwap matches the token
+// exactly although the column's collation ignores case.
+func TestCompareAndSwapTokenCase(t *testing.T) {
+	s := NewWithCleanupInterval(harness.Open(t).DB, 0)
+	upper, lower := strings.Repeat("A", 43), strings.Repeat("a", 43)
+	expiry := time.Now().Add(time.Minute)
+	if err := s.Commit(upper, []byte("upper"), expiry); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.CompareAndSwap(context.Background(), lower, []byte("upper"), []byte("lower"), expiry); err != nil || ok {
+		t.Fatalf("CompareAndSwap(lower) = %v, %v; want false, nil", ok, err)
+	}
+	if b, found, err := s.Find(upper); err != nil || !found || string(b) != "upper" {
+		t.Fatalf("Find(upper) after CompareAndSwap(lower) = %q, %v, %v", b, found, err)
+	}
+}

@@ -21,7 +21,11 @@ import (
 // dialect is MySQL's SQL. The token column usually has a case-insensitive
 // collation, so Find and Delete match the token twice: the primary key finds
 // the row and the binary comparison makes sure it is the token asked for,
-// not one that differs in case.
+// not one that differs in case. MySQL counts as affected only the rows an
+// UPDATE changes, so a CompareAndSwap that writes what the row holds
+// already checks with Holds that it does; for that check to compare equal
+// expiries, the expiry goes to the server truncated to the column's
+// microseconds instead of rounded by it.
 var dialect = sqlstore.Dialect{
 	Name: "mysqlstore",
 	Statements: func(table string) sqlstore.Statements {
@@ -32,13 +36,18 @@ var dialect = sqlstore.Dialect{
 			Commit: "INSERT INTO " + table + " (token, data, expiry) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE data = VALUES(data), expiry = VALUES(expiry)",
 			Delete: "DELETE FROM " + table + " WHERE token = ? AND CAST(token AS BINARY) = ?",
 			All:    "SELECT token, data FROM " + table + " WHERE expiry > UTC_TIMESTAMP(6)",
+			CompareAndSwap: "UPDATE " + table + " SET data = ?, expiry = ?" +
+				" WHERE token = ? AND CAST(token AS BINARY) = ? AND data = ? AND expiry > UTC_TIMESTAMP(6)",
+			Holds: "SELECT 1 FROM " + table +
+				" WHERE token = ? AND CAST(token AS BINARY) = ? AND data = ? AND expiry = ? AND expiry > UTC_TIMESTAMP(6)",
 			Cleanup: fmt.Sprintf("DELETE FROM %s WHERE expiry < UTC_TIMESTAMP(6) ORDER BY expiry, token LIMIT %d",
 				table, sqlstore.BatchSize),
 		}
 	},
-	Key:        func(token string) []any { return []any{token, token} },
-	Expiry:     func(expiry time.Time) any { return expiry.UTC() },
-	ExpiryTime: expiryTime,
+	Key:             func(token string) []any { return []any{token, token} },
+	Expiry:          func(expiry time.Time) any { return expiry.UTC().Truncate(time.Microsecond) },
+	ExpiryTime:      expiryTime,
+	ChangedRowsOnly: true,
 }
 
 // expiryTimeFormat is how the server sends a TIMESTAMP(6) to a connection
@@ -142,6 +151,17 @@ func (m *MySQLStore) Commit(token string, b []byte, expiry time.Time) error {
 // CommitCtx is Commit with a context.
 func (m *MySQLStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	return m.store.CommitCtx(ctx, token, b, expiry)
+}
+
+// CompareAndSwap stores data b until expiry for the session token, as
+// Commit does, if and only if the session has not expired and holds exactly
+// old, in one UPDATE; it reports whether it did. A missing or expired
+// session is not swapped. It makes the store an scs.CompareAndSwapStore,
+// so that SessionManager.MergeConcurrent is atomic. As MySQL counts only
+// changed rows, swapping old for identical data and expiry takes a second
+// statement, which checks that the session holds them.
+func (m *MySQLStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
+	return m.store.CompareAndSwap(ctx, token, old, b, expiry)
 }
 
 // Delete removes the session token. Deleting a missing token is not an error.

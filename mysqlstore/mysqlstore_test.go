@@ -124,6 +124,52 @@ func TestTokensDifferingInCase(t *testing.T) {
 	if b, found, err := s.Find(upper); err != nil || !found || string(b) != "upper" {
 		t.Fatalf("Find(upper) after Delete(lower) = %q, %v, %v", b, found, err)
 	}
+	ctx := context.Background()
+	for _, b := range []string{"lower", "upper"} {
+		if ok, err := s.CompareAndSwap(ctx, lower, []byte("upper"), []byte(b), time.Now().Add(time.Minute)); err != nil || ok {
+			t.Fatalf("CompareAndSwap(lower, %q) = %v, %v; want false, nil", b, ok, err)
+		}
+	}
+	if b, found, err := s.Find(upper); err != nil || !found || string(b) != "upper" {
+		t.Fatalf("Find(upper) after CompareAndSwap(lower) = %q, %v, %v", b, found, err)
+	}
+}
+
+// TestCompareAndSwapUnchanged checks that swapping data for the same data
+// and expiry, which MySQL counts as no row affected, reports a swap when the
+// session holds them, and none when it is missing, expired or holds other
+// data.
+func TestCompareAndSwapUnchanged(t *testing.T) {
+	s := NewWithCleanupInterval(harness.Open(t).DB, 0)
+	ctx := context.Background()
+	tok, stale := storetest.Token(t), storetest.Token(t)
+	expiry := time.Now().Add(time.Minute)
+	if err := s.Commit(tok, []byte("v1"), expiry); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(stale, []byte("v1"), time.Now().Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if ok, err := s.CompareAndSwap(ctx, tok, []byte("v1"), []byte("v1"), expiry); err != nil || !ok {
+			t.Fatalf("CompareAndSwap of identical data and expiry (%d) = %v, %v; want true, nil", i, ok, err)
+		}
+	}
+	later := expiry.Add(time.Minute)
+	if ok, err := s.CompareAndSwap(ctx, tok, []byte("v1"), []byte("v1"), later); err != nil || !ok {
+		t.Fatalf("CompareAndSwap of identical data, later expiry = %v, %v; want true, nil", ok, err)
+	}
+	if _, exp, _, err := s.FindExpiry(tok); err != nil || exp.Sub(later).Abs() > time.Microsecond {
+		t.Fatalf("expiry after CompareAndSwap = %v, %v; want %v", exp, err, later)
+	}
+	for _, tk := range []string{storetest.Token(t), stale} {
+		if ok, err := s.CompareAndSwap(ctx, tk, []byte("v1"), []byte("v1"), time.Now().Add(-time.Minute)); err != nil || ok {
+			t.Errorf("CompareAndSwap of identical data, missing or expired = %v, %v; want false, nil", ok, err)
+		}
+	}
+	if ok, err := s.CompareAndSwap(ctx, tok, []byte("v2"), []byte("v2"), later); err != nil || ok {
+		t.Fatalf("CompareAndSwap of identical data other than held = %v, %v; want false, nil", ok, err)
+	}
 }
 
 // TestWritesSCSRows checks that Commit writes the columns SCS v2 reads, with

@@ -141,6 +141,30 @@ func (p *PostgresStore) CommitCtx(ctx context.Context, token string, b []byte, e
 	return nil
 }
 
+// CompareAndSwap stores data b until expiry for the session token, as
+// Commit does, if and only if the session has not expired and holds exactly
+// old, in one UPDATE; it reports whether it did. A missing or expired
+// session is not swapped, and a cancelled context gives an error and writes
+// nothing. It makes the store an scs.CompareAndSwapStore, so that
+// SessionManager.MergeConcurrent is atomic.
+func (p *PostgresStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
+	p.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("pgxstore: compare and swap: %w", err)
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	if old == nil {
+		old = []byte{}
+	}
+	tag, err := p.pool.Exec(ctx, p.sql.CompareAndSwap, b, expiry, token, old)
+	if err != nil {
+		return false, fmt.Errorf("pgxstore: compare and swap: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
 // Delete removes the session token. Deleting a missing token is not an error.
 func (p *PostgresStore) Delete(token string) error {
 	return p.DeleteCtx(context.Background(), token)

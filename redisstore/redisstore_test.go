@@ -177,3 +177,28 @@ func TestFindExpiryWithoutTTL(t *testing.T) {
 		t.Fatalf("FindExpiry = %q, %v, %v, %v; want the data with a zero expiry", b, exp, found, err)
 	}
 }
+
+// TestCompareAndSwapExpiry checks that CompareAndSwap sets the expiry it is
+// given, and that an expiry that has passed deletes the session, as Commit
+// does.
+func TestCompareAndSwapExpiry(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	tok := storetest.Token(t)
+	if err := s.Commit(tok, []byte("v1"), time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Hour)
+	if ok, err := s.CompareAndSwap(ctx, tok, []byte("v1"), []byte("v2"), later); err != nil || !ok {
+		t.Fatalf("CompareAndSwap = %v, %v; want true, nil", ok, err)
+	}
+	if b, exp, found, err := s.FindExpiry(tok); err != nil || !found || string(b) != "v2" || exp.Sub(later).Abs() > time.Second {
+		t.Fatalf("FindExpiry after CompareAndSwap = %q, %v, %v, %v; want v2 until %v", b, exp, found, err, later)
+	}
+	if ok, err := s.CompareAndSwap(ctx, tok, []byte("v2"), []byte("v3"), time.Now().Add(-time.Second)); err != nil || !ok {
+		t.Fatalf("CompareAndSwap with a past expiry = %v, %v; want true, nil", ok, err)
+	}
+	if _, found, err := s.Find(tok); err != nil || found {
+		t.Fatalf("Find after CompareAndSwap with a past expiry = %v, %v; want not found", found, err)
+	}
+}

@@ -27,7 +27,9 @@ var dialect = sqlstore.Dialect{
 			Commit: "INSERT INTO " + table + " (token, data, expiry) VALUES (?, ?, julianday(?))" +
 				" ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry",
 			Delete: "DELETE FROM " + table + " WHERE token = ?",
-			All:    "SELECT token, data FROM " + table + " WHERE julianday('now') < expiry",
+			CompareAndSwap: "UPDATE " + table + " SET data = ?, expiry = julianday(?)" +
+				" WHERE token = ? AND data = ? AND julianday('now') < expiry",
+			All: "SELECT token, data FROM " + table + " WHERE julianday('now') < expiry",
 			Cleanup: fmt.Sprintf("DELETE FROM %[1]s WHERE token IN"+
 				" (SELECT token FROM %[1]s WHERE expiry < julianday('now') LIMIT %[2]d)", table, sqlstore.BatchSize),
 		}
@@ -141,6 +143,16 @@ func (s *SQLite3Store) Commit(token string, b []byte, expiry time.Time) error {
 // writes nothing.
 func (s *SQLite3Store) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	return s.store.CommitCtx(ctx, token, b, expiry)
+}
+
+// CompareAndSwap stores data b until expiry for the session token, as
+// Commit does, if and only if the session has not expired and holds exactly
+// old, in one UPDATE; it reports whether it did. A missing or expired
+// session is not swapped, and a cancelled context gives an error and writes
+// nothing. It makes the store an scs.CompareAndSwapStore, so that
+// SessionManager.MergeConcurrent is atomic.
+func (s *SQLite3Store) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
+	return s.store.CompareAndSwap(ctx, token, old, b, expiry)
 }
 
 // Delete removes the session token. Deleting a missing token is not an error.

@@ -9,11 +9,12 @@ import "fmt"
 // as SCS does.
 func PostgresStatements(table string) Statements {
 	return Statements{
-		Find:       "SELECT data FROM " + table + " WHERE token = $1 AND expiry > current_timestamp",
-		FindExpiry: "SELECT data, expiry FROM " + table + " WHERE token = $1 AND expiry > current_timestamp",
-		Commit:     "INSERT INTO " + table + " (token, data, expiry) VALUES ($1, $2, $3) ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry",
-		Delete:     "DELETE FROM " + table + " WHERE token = $1",
-		All:        "SELECT token, data FROM " + table + " WHERE expiry > current_timestamp",
+		Find:           "SELECT data FROM " + table + " WHERE token = $1 AND expiry > current_timestamp",
+		FindExpiry:     "SELECT data, expiry FROM " + table + " WHERE token = $1 AND expiry > current_timestamp",
+		Commit:         "INSERT INTO " + table + " (token, data, expiry) VALUES ($1, $2, $3) ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry",
+		Delete:         "DELETE FROM " + table + " WHERE token = $1",
+		All:            "SELECT token, data FROM " + table + " WHERE expiry > current_timestamp",
+		CompareAndSwap: "UPDATE " + table + " SET data = $1, expiry = $2 WHERE token = $3 AND data = $4 AND expiry > current_timestamp",
 		Cleanup: fmt.Sprintf("DELETE FROM %[1]s WHERE token IN (SELECT token FROM %[1]s WHERE expiry < current_timestamp LIMIT %[2]d)",
 			table, BatchSize),
 	}

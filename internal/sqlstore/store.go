@@ -9,6 +9,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -47,6 +48,20 @@ type Statements struct {
 
 	// Cleanup deletes at most BatchSize expired sessions.
 	Cleanup string
+
+	// CompareAndSwap replaces the data and expiry of the session that
+	// Dialect.Key picks, if it has not expired (Find's condition) and its
+	// data is the old data given, in one statement. Its arguments are the
+	// new data, the expiry (Dialect.Expiry), Dialect.Key's arguments and the
+	// old data. Empty leaves the store without CompareAndSwap: it returns
+	// an error.
+	CompareAndSwap string
+
+	// Holds selects a row when the session that Dialect.Key picks has not
+	// expired and holds the data and expiry given: its arguments are
+	// Dialect.Key's, the data and the expiry (Dialect.Expiry). Only
+	// dialects with ChangedRowsOnly need it.
+	Holds string
 }
 
 // Dialect is what a SQL store tells the shared Store about its engine.
@@ -73,6 +88,12 @@ type Dialect struct {
 	// ExpiryTime converts the expiry column FindExpiry selects, as the
 	// driver gives it, back to a time. Nil takes a time.Time as it is.
 	ExpiryTime func(v any) (time.Time, error)
+
+	// ChangedRowsOnly says the driver counts as affected only the rows an
+	// UPDATE changed (MySQL's default), so that a CompareAndSwap that
+	// writes the data and expiry the session already has reports no row:
+	// the store then runs Statements.Holds to tell that from no match.
+	ChangedRowsOnly bool
 }
 
 // Store is a session store in a database/sql table. It is safe for
@@ -179,6 +200,59 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 		return s.errorf("commit", err)
 	}
 	return nil
+}
+
+// CompareAndSwap stores data b until expiry for the session token, as
+// Commit does, if and only if the session has not expired and holds exactly
+// old, in one statement (two on ChangedRowsOnly engines when b is old and
+// the row did not change). It reports whether it did; a missing or expired
+// session is not swapped. A cancelled context gives an error and writes
+// nothing. It is what scs.CompareAndSwapStore asks for.
+func (s *Store) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
+	if err := s.start(ctx); err != nil {
+		return false, s.errorf("compare and swap", err)
+	}
+	if s.sql.CompareAndSwap == "" {
+		return false, s.errorf("compare and swap", errors.New("not supported"))
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	if old == nil {
+		old = []byte{}
+	}
+	var exp any = expiry
+	if s.dialect.Expiry != nil {
+		exp = s.dialect.Expiry(expiry)
+	}
+	key := s.key(token)
+	args := append(append([]any{b, exp}, key...), old)
+	res, err := s.db.ExecContext(ctx, s.sql.CompareAndSwap, args...)
+	if err != nil {
+		return false, s.errorf("compare and swap", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, s.errorf("compare and swap", err)
+	}
+	if n == 1 {
+		return true, nil
+	}
+	if n != 0 || !s.dialect.ChangedRowsOnly || !bytes.Equal(old, b) {
+		return false, nil
+	}
+	// The UPDATE may have matched the row and found nothing to change: the
+	// session held old, which is b, with this expiry already. If it holds
+	// them now, the swap is done.
+	var one int
+	err = s.db.QueryRowContext(ctx, s.sql.Holds, append(append([]any{}, key...), b, exp)...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, s.errorf("compare and swap", err)
+	}
+	return true, nil
 }
 
 // Delete removes the session token. Deleting a missing token is not an

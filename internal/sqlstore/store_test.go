@@ -23,6 +23,7 @@ var testDialect = sqlstore.Dialect{
 		return sqlstore.Statements{
 			Find: "find " + table, FindExpiry: "findexpiry " + table, Commit: "commit " + table,
 			Delete: "delete " + table, All: "all " + table, Cleanup: "cleanup " + table,
+			CompareAndSwap: "cas " + table, Holds: "holds " + table,
 		}
 	},
 	Token:  func(token string) any { return upper(strings.ToUpper(token)) },
@@ -221,4 +222,68 @@ func TestDeleteInBatchesNamesItsErrors(t *testing.T) {
 	if !errors.Is(err, cause) || !strings.HasPrefix(err.Error(), "teststore: delete expired: ") || calls != 3 {
 		t.Fatalf("DeleteInBatches = %v after %d calls; want the third call's error, prefixed with teststore: delete expired:", err, calls)
 	}
+}
+
+func TestCompareAndSwap(t *testing.T) {
+	s, r := newStore(t, testDialect, "")
+	ctx := context.Background()
+	expiry := time.Unix(1900000000, 0)
+	r.Affected = []int64{1, 0}
+	if ok, err := s.CompareAndSwap(ctx, "tok", []byte("old"), []byte("new"), expiry); err != nil || !ok {
+		t.Fatalf("CompareAndSwap with 1 row affected = %v, %v; want true, nil", ok, err)
+	}
+	if ok, err := s.CompareAndSwap(ctx, "tok", nil, nil, expiry); err != nil || ok {
+		t.Fatalf("CompareAndSwap with no row affected = %v, %v; want false, nil", ok, err)
+	}
+	sqltest.WantStmts(t, r.Take(),
+		sqltest.Stmt{Query: "cas sessions", Args: []any{[]byte("new"), int64(1900000000), upper("TOK"), []byte("old")}},
+		sqltest.Stmt{Query: "cas sessions", Args: []any{[]byte{}, int64(1900000000), upper("TOK"), []byte{}}},
+	)
+
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.CompareAndSwap(cancelled, "tok", []byte("a"), []byte("b"), expiry); err == nil ||
+		!strings.HasPrefix(err.Error(), "teststore: compare and swap: ") || !errors.Is(err, context.Canceled) {
+		t.Fatalf("CompareAndSwap with a cancelled context = %v; want a teststore: compare and swap: error", err)
+	}
+	sqltest.WantStmts(t, r.Take())
+
+	d := testDialect
+	d.Statements = func(table string) sqlstore.Statements { return sqlstore.Statements{} }
+	s, _ = newStore(t, d, "")
+	if _, err := s.CompareAndSwap(ctx, "tok", nil, nil, expiry); err == nil {
+		t.Fatal("CompareAndSwap without a statement returned no error")
+	}
+}
+
+func TestCompareAndSwapChangedRowsOnly(t *testing.T) {
+	d := testDialect
+	d.ChangedRowsOnly = true
+	d.Key = func(token string) []any { return []any{token, token} }
+	s, r := newStore(t, d, "")
+	ctx := context.Background()
+	expiry := time.Unix(1900000000, 0)
+
+	// Different data and no row changed: no match, no second statement.
+	if ok, err := s.CompareAndSwap(ctx, "tok", []byte("old"), []byte("new"), expiry); err != nil || ok {
+		t.Fatalf("CompareAndSwap = %v, %v; want false, nil", ok, err)
+	}
+	sqltest.WantStmts(t, r.Take(),
+		sqltest.Stmt{Query: "cas sessions", Args: []any{[]byte("new"), int64(1900000000), "tok", "tok", []byte("old")}})
+
+	// Same data and no row changed: the session holds it already.
+	r.Rows = [][]driver.Value{{int64(1)}}
+	if ok, err := s.CompareAndSwap(ctx, "tok", []byte("same"), []byte("same"), expiry); err != nil || !ok {
+		t.Fatalf("CompareAndSwap of identical data held = %v, %v; want true, nil", ok, err)
+	}
+	sqltest.WantStmts(t, r.Take(),
+		sqltest.Stmt{Query: "cas sessions", Args: []any{[]byte("same"), int64(1900000000), "tok", "tok", []byte("same")}},
+		sqltest.Stmt{Query: "holds sessions", Args: []any{"tok", "tok", []byte("same"), int64(1900000000)}})
+
+	// Same data, no row changed, and the session does not hold it.
+	r.Rows = nil
+	if ok, err := s.CompareAndSwap(ctx, "tok", []byte("same"), []byte("same"), expiry); err != nil || ok {
+		t.Fatalf("CompareAndSwap of identical data not held = %v, %v; want false, nil", ok, err)
+	}
+	r.Take()
 }
