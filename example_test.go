@@ -138,3 +138,51 @@ func ExampleSessionManager_LoadAndSaveHeader() {
 	// call 1
 	// call 2
 }
+
+// Two requests of one session run at the same time and change different
+// keys. With MergeConcurrent both changes are kept; without it, the request
+// that saves last would overwrite the other's change, as in SCS v2.
+func Example_mergeConcurrent() {
+	sessionManager := scs.New()
+	sessionManager.MergeConcurrent = true
+
+	ctx, _ := sessionManager.Load(context.Background(), "")
+	sessionManager.Put(ctx, "user", "alice")
+	token, _, _ := sessionManager.Commit(ctx)
+
+	cart, _ := sessionManager.Load(context.Background(), token)  // request 1
+	prefs, _ := sessionManager.Load(context.Background(), token) // request 2
+	sessionManager.Put(cart, "cart", 3)
+	sessionManager.Put(prefs, "theme", "dark")
+	sessionManager.Commit(cart)
+	sessionManager.Commit(prefs)
+
+	after, _ := sessionManager.Load(context.Background(), token)
+	fmt.Println(sessionManager.Keys(after))
+	// Output: [cart theme user]
+}
+
+// With an idle timeout every request extends the session's expiry, which
+// costs a store write each time. IdleRefreshInterval skips the write while
+// the stored expiry is recent: here the second request, a read, writes
+// nothing.
+func Example_idleRefreshInterval() {
+	sessionManager := scs.New()
+	sessionManager.IdleTimeout = 30 * time.Minute
+	sessionManager.IdleRefreshInterval = time.Minute
+
+	h := sessionManager.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/login" {
+			sessionManager.Put(r.Context(), "user", "alice")
+		}
+		fmt.Fprintf(w, "%s, saved: %v", sessionManager.GetString(r.Context(), "user"),
+			sessionManager.Status(r.Context()) == scs.Modified)
+	}))
+	cookies, first := serve(h, "/login", nil)
+	_, second := serve(h, "/", cookies)
+	fmt.Println(first)
+	fmt.Println(second)
+	// Output:
+	// alice, saved: true
+	// alice, saved: false
+}
