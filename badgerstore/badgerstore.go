@@ -4,6 +4,8 @@
 package badgerstore
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -75,6 +77,55 @@ func (s *BadgerStore) Commit(token string, b []byte, expiry time.Time) error {
 		return fmt.Errorf("badgerstore: commit: %w", err)
 	}
 	return nil
+}
+
+// CompareAndSwap stores the payload b for token until expiry, as Commit
+// does, if and only if the session has not expired and holds exactly old;
+// it reports whether it did. It reads, compares and writes in one Badger
+// write transaction; when Badger rejects that transaction because another
+// one wrote the session meanwhile, it tries once more, then reports false,
+// as the session has changed. A missing or expired session is not swapped,
+// and a cancelled context gives an error and writes nothing. It makes the
+// store an scs.CompareAndSwapStore, so that SessionManager.MergeConcurrent
+// is atomic.
+func (s *BadgerStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
+	key := s.key(token)
+	for attempt := 0; attempt < 2; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return false, fmt.Errorf("badgerstore: compare and swap: %w", err)
+		}
+		swapped = false
+		err = s.db.Update(func(txn *badger.Txn) error {
+			item, err := txn.Get(key)
+			if errors.Is(err, badger.ErrKeyNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			cur, err := item.ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(cur, old) {
+				return nil
+			}
+			entry := badger.NewEntry(key, b)
+			entry.ExpiresAt = expiresAt(expiry)
+			swapped = true
+			return txn.SetEntry(entry)
+		})
+		if !errors.Is(err, badger.ErrConflict) {
+			break
+		}
+	}
+	if errors.Is(err, badger.ErrConflict) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("badgerstore: compare and swap: %w", err)
+	}
+	return swapped, nil
 }
 
 // Delete removes the session token. Deleting a missing token is not an error.

@@ -8,6 +8,7 @@
 package bunstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -53,7 +54,7 @@ type BunStore struct {
 	table   string // quoted for the dialect
 	runner  *cleanup.Runner
 
-	findSQL, deleteSQL, allSQL, cleanupSQL, mergeSQL string
+	findSQL, deleteSQL, allSQL, cleanupSQL, mergeSQL, casSQL, holdsSQL string
 }
 
 // New returns a store on the table "sessions" in db, creating the table if it
@@ -93,6 +94,8 @@ func NewWithConfig(db *bun.DB, cfg Config) (*BunStore, error) {
 		findSQL:   "SELECT data FROM " + t + " WHERE token = ? AND expiry > ?",
 		deleteSQL: "DELETE FROM " + t + " WHERE token = ?",
 		allSQL:    "SELECT token, data FROM " + t + " WHERE expiry > ?",
+		casSQL:    "UPDATE " + t + " SET data = ?, expiry = ? WHERE token = ? AND data = ? AND expiry > ?",
+		holdsSQL:  "SELECT 1 FROM " + t + " WHERE token = ? AND data = ? AND expiry = ? AND expiry > ?",
 		cleanupSQL: fmt.Sprintf("DELETE FROM %[1]s WHERE token IN (SELECT token FROM %[1]s WHERE expiry < ? LIMIT %[2]d)",
 			t, sqlstore.BatchSize),
 	}
@@ -208,6 +211,55 @@ func (b *BunStore) insert(token string, data []byte, expiry time.Time) *bun.Inse
 	return b.db.NewInsert().
 		Model(&session{Token: token, Data: data, Expiry: expiry}).
 		ModelTableExpr(b.table)
+}
+
+// CompareAndSwap stores the session token with data until expiry, as
+// Commit does, if and only if the session has not expired and its data is
+// exactly old; it reports whether it did. It is one UPDATE whose WHERE holds
+// the token, the old data and expiry > now, so no other write comes between
+// the comparison and the write. A missing or expired session is not
+// swapped, and a cancelled context gives an error and writes nothing. It
+// makes the store an scs.CompareAndSwapStore, so that
+// SessionManager.MergeConcurrent is atomic.
+//
+// MySQL counts only the rows an UPDATE changed, so swapping old for
+// identical data and expiry reports no row: then a second statement checks
+// that the session holds them, and if so the swap is done.
+func (b *BunStore) CompareAndSwap(ctx context.Context, token string, old, data []byte, expiry time.Time) (swapped bool, err error) {
+	b.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("bunstore: compare and swap: %w", err)
+	}
+	if data == nil {
+		data = []byte{}
+	}
+	if old == nil {
+		old = []byte{}
+	}
+	expiry = expiry.In(time.Local) // as Commit writes it
+	res, err := b.db.ExecContext(ctx, b.casSQL, data, expiry, token, old, now())
+	if err != nil {
+		return false, fmt.Errorf("bunstore: compare and swap: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("bunstore: compare and swap: %w", err)
+	}
+	if n == 1 {
+		return true, nil
+	}
+	if n != 0 || b.dialect != dialect.MySQL || !bytes.Equal(old, data) {
+		return false, nil
+	}
+	var one int
+	err = b.db.QueryRowContext(ctx, b.holdsSQL, token, data, expiry, now()).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("bunstore: compare and swap: %w", err)
+	}
+	return true, nil
 }
 
 // Delete removes the session token. Deleting a missing token is not an error.

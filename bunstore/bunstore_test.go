@@ -299,3 +299,27 @@ func BenchmarkFind(b *testing.B) {
 func BenchmarkCommit(b *testing.B) {
 	kvtest.BenchmarkCommit(b, benchStore(b), bytes.Repeat([]byte("x"), 200))
 }
+
+// TestCompareAndSwapUnchanged checks that swapping data for the same data
+// and expiry is a swap on every engine, also on MySQL, which counts such an
+// UPDATE as changing no row.
+func TestCompareAndSwapUnchanged(t *testing.T) {
+	runEngines(t, func(t *testing.T, _ string, db *bun.DB) {
+		s := newStore(t, db, 0)
+		ctx := context.Background()
+		tok := storetest.Token(t)
+		expiry := time.Now().Add(time.Hour)
+		if err := s.Commit(tok, []byte("same"), expiry); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 2 {
+			ok, err := s.CompareAndSwap(ctx, tok, []byte("same"), []byte("same"), expiry)
+			if err != nil || !ok {
+				t.Fatalf("swap %d of identical data = %v, %v; want true, nil", i, ok, err)
+			}
+		}
+		if ok, err := s.CompareAndSwap(ctx, tok, []byte("other"), []byte("other"), expiry); err != nil || ok {
+			t.Fatalf("swap of identical but wrong data = %v, %v; want false, nil", ok, err)
+		}
+	})
+}

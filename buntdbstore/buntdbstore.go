@@ -4,6 +4,7 @@
 package buntdbstore
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -57,6 +58,38 @@ func (s *BuntDBStore) Commit(token string, b []byte, expiry time.Time) error {
 		return fmt.Errorf("buntdbstore: commit: %w", err)
 	}
 	return nil
+}
+
+// CompareAndSwap stores the payload b for token until expiry, as Commit
+// does, if and only if the session has not expired and holds exactly old;
+// it reports whether it did. It reads, compares and writes in one BuntDB
+// write transaction, so no other write comes between them. A missing or
+// expired session is not swapped, and a cancelled context gives an error
+// and writes nothing. It makes the store an scs.CompareAndSwapStore, so
+// that SessionManager.MergeConcurrent is atomic.
+func (s *BuntDBStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("buntdbstore: compare and swap: %w", err)
+	}
+	err = s.db.Update(func(tx *buntdb.Tx) error {
+		cur, err := tx.Get(token)
+		if errors.Is(err, buntdb.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if cur != string(old) {
+			return nil
+		}
+		swapped = true
+		_, _, err = tx.Set(token, string(b), &buntdb.SetOptions{Expires: true, TTL: time.Until(expiry)})
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("buntdbstore: compare and swap: %w", err)
+	}
+	return swapped, nil
 }
 
 // Delete removes the session token. Deleting a missing token is not an error.

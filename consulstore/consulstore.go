@@ -2,6 +2,7 @@
 package consulstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -136,6 +137,39 @@ func (s *ConsulStore) CommitCtx(ctx context.Context, token string, b []byte, exp
 		return fmt.Errorf("consulstore: commit: %w", err)
 	}
 	return nil
+}
+
+// CompareAndSwap stores the session data b under the token until expiry, as
+// Commit does, if and only if the session has not expired and its data is
+// exactly old; it reports whether it did. It reads the entry, compares, and
+// writes it with a check-and-set on the modify index it read, so a write by
+// anyone else in between makes it report false and write nothing. A missing
+// or expired session is not swapped, and a cancelled context gives an error
+// and writes nothing. It makes the store an scs.CompareAndSwapStore, so that
+// SessionManager.MergeConcurrent is atomic.
+func (s *ConsulStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
+	s.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("consulstore: compare and swap: %w", err)
+	}
+	key := s.prefix + token
+	pair, _, err := s.kv.Get(key, queryOptions(ctx))
+	if err != nil {
+		return false, fmt.Errorf("consulstore: compare and swap: %w", err)
+	}
+	if pair == nil {
+		return false, nil
+	}
+	cur, live := decode(pair.Value, time.Now())
+	if !live || !bytes.Equal(cur, old) {
+		return false, nil
+	}
+	next := &api.KVPair{Key: key, Value: encode(b, expiry), ModifyIndex: pair.ModifyIndex}
+	swapped, _, err = s.kv.CAS(next, writeOptions(ctx))
+	if err != nil {
+		return false, fmt.Errorf("consulstore: compare and swap: %w", err)
+	}
+	return swapped, nil
 }
 
 // Delete removes the session token and its data. Deleting a token that does

@@ -136,6 +136,54 @@ func (e *EtcdStore) CommitCtx(ctx context.Context, token string, b []byte, expir
 	}
 }
 
+// CompareAndSwap stores b as the data of the session token until expiry, as
+// Commit does, if and only if the session is live and holds exactly old; it
+// reports whether it did. The comparison and the write are one etcd
+// transaction, so no other write comes between them. A missing or expired
+// session is not swapped, and a cancelled context gives an error and writes
+// nothing. It makes the store an scs.CompareAndSwapStore, so that
+// SessionManager.MergeConcurrent is atomic.
+func (e *EtcdStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("etcdstore: compare and swap: %w", err)
+	}
+	key := e.prefix + token
+	// etcd fails a value comparison on a missing key, so a missing or
+	// ended session is never swapped.
+	same := clientv3.Compare(clientv3.Value(key), "=", string(old))
+	now := time.Now()
+	if !expiry.After(now) {
+		res, err := e.client.Txn(ctx).If(same).Then(clientv3.OpDelete(key)).Commit()
+		if err != nil {
+			return false, fmt.Errorf("etcdstore: compare and swap: %w", err)
+		}
+		return res.Succeeded, nil
+	}
+	sec := expiry.Unix()
+	if expiry.After(time.Unix(sec, 0)) {
+		sec++
+	}
+	for attempt := 0; ; attempt++ {
+		lease, err := e.lease(ctx, sec, now)
+		if err != nil {
+			return false, fmt.Errorf("etcdstore: compare and swap: grant lease: %w", err)
+		}
+		put := clientv3.OpPut(key, string(b), clientv3.WithLease(lease))
+		res, err := e.client.Txn(ctx).If(same).Then(put).Commit()
+		if errors.Is(err, rpctypes.ErrLeaseNotFound) && attempt == 0 {
+			// As in CommitCtx: the lease is gone, so grant a new
+			// one, once. The failed transaction wrote nothing.
+			e.forget(sec, lease)
+			now = time.Now()
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("etcdstore: compare and swap: %w", err)
+		}
+		return res.Succeeded, nil
+	}
+}
+
 // lease returns the lease for sessions expiring in the second before Unix
 // second sec, granting it when there is none yet.
 func (e *EtcdStore) lease(ctx context.Context, sec int64, now time.Time) (clientv3.LeaseID, error) {

@@ -8,6 +8,7 @@
 package firestore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -165,6 +166,51 @@ func (s *FireStore) CommitCtx(ctx context.Context, token string, b []byte, expir
 		return fmt.Errorf("firestore: commit: %w", err)
 	}
 	return nil
+}
+
+// CompareAndSwap stores the session token with data b and expiry, as Commit
+// does, if and only if the session has not expired and its data is exactly
+// old; it reports whether it did. It reads, compares and writes the document
+// in one Firestore transaction, so no other write comes between them. A
+// missing or expired session is not swapped, and a cancelled context gives
+// an error and writes nothing. It makes the store an scs.CompareAndSwapStore,
+// so that SessionManager.MergeConcurrent is atomic.
+func (s *FireStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
+	s.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("firestore: compare and swap: %w", err)
+	}
+	id, ok := docID(token)
+	if !ok {
+		return false, nil // no session can have this token
+	}
+	if b == nil {
+		b = []byte{} // an empty bytes field, never a null one
+	}
+	ref := s.Sessions.Doc(id)
+	err = s.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		swapped = false // the transaction may run more than once
+		snap, err := tx.Get(ref)
+		if status.Code(err) == codes.NotFound {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var doc sessionDoc
+		if err := snap.DataTo(&doc); err != nil {
+			return err
+		}
+		if !time.Now().Before(doc.Expiry) || !bytes.Equal(doc.Data, old) {
+			return nil
+		}
+		swapped = true
+		return tx.Set(ref, sessionDoc{Data: b, Expiry: expiry})
+	})
+	if err != nil {
+		return false, fmt.Errorf("firestore: compare and swap: %w", err)
+	}
+	return swapped, nil
 }
 
 // Delete removes the session token. Deleting a token that does not exist is

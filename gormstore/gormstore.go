@@ -9,6 +9,7 @@
 package gormstore
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -167,6 +168,55 @@ func (g *GORMStore) CommitCtx(ctx context.Context, token string, b []byte, expir
 		return fmt.Errorf("gormstore: commit: %w", err)
 	}
 	return nil
+}
+
+// CompareAndSwap stores the session token with data b until expiry, as
+// Commit does, if and only if the session has not expired and its data is
+// exactly old; it reports whether it did. It is one UPDATE whose WHERE holds
+// the token, the old data and expiry > now, so no other write comes between
+// the comparison and the write. A missing or expired session is not
+// swapped, and a cancelled context gives an error and writes nothing. It
+// makes the store an scs.CompareAndSwapStore, so that
+// SessionManager.MergeConcurrent is atomic.
+//
+// MySQL and MariaDB count only the rows an UPDATE changed, so swapping old
+// for identical data, with an expiry the column stores as the one it holds,
+// reports no row: then a second statement checks that the session holds b
+// with an expiry within a second of expiry (the column rounds it), and if
+// so the swap is done.
+func (g *GORMStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
+	g.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("gormstore: compare and swap: %w", err)
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	if old == nil {
+		old = []byte{}
+	}
+	expiry = expiry.In(time.Local)
+	res := g.db.WithContext(ctx).Table(g.table).
+		Where("token = ? AND data = ? AND expiry > ?", token, old, now()).
+		Updates(map[string]any{"data": b, "expiry": expiry})
+	if res.Error != nil {
+		return false, fmt.Errorf("gormstore: compare and swap: %w", res.Error)
+	}
+	if res.RowsAffected == 1 {
+		return true, nil
+	}
+	if res.RowsAffected != 0 || g.dialect != "mysql" || !bytes.Equal(old, b) {
+		return false, nil
+	}
+	var n int64
+	err = g.db.WithContext(ctx).Table(g.table).
+		Where("token = ? AND data = ? AND expiry BETWEEN ? AND ? AND expiry > ?",
+			token, b, expiry.Add(-time.Second), expiry.Add(time.Second), now()).
+		Limit(1).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("gormstore: compare and swap: %w", err)
+	}
+	return n == 1, nil
 }
 
 // Delete removes the session token. Deleting a missing token is not an error.

@@ -179,6 +179,42 @@ func (s *MongoDBStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 	return nil
 }
 
+// CompareAndSwap stores b under token until expiry, as Commit does, if and
+// only if the session is live and its data is exactly old; it reports
+// whether it did. It is one UpdateOne whose filter holds the token, the old
+// data and expiration > now, so no other write comes between the comparison
+// and the write. A missing or expired session is not swapped, and a
+// cancelled context gives an error and writes nothing. It makes the store an
+// scs.CompareAndSwapStore, so that SessionManager.MergeConcurrent is atomic.
+func (s *MongoDBStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
+	s.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("mongodbstore: compare and swap: %w", err)
+	}
+	if old == nil {
+		old = []byte{}
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	filter := bson.D{
+		{Key: "token", Value: token},
+		{Key: "object", Value: old},
+		{Key: "expiration", Value: bson.D{{Key: "$gt", Value: time.Now().UnixNano()}}},
+	}
+	update := bson.D{{Key: "$set", Value: bson.D{
+		{Key: "object", Value: b},
+		{Key: "expiration", Value: expiry.UnixNano()},
+	}}}
+	res, err := s.collection.UpdateOne(ctx, filter, update)
+	if err != nil {
+		return false, fmt.Errorf("mongodbstore: compare and swap: %w", err)
+	}
+	// MatchedCount, not ModifiedCount: writing the data and expiry the
+	// session already has modifies nothing but is still a swap.
+	return res.MatchedCount == 1, nil
+}
+
 // Delete removes token and its data. Deleting a missing token is not an
 // error.
 func (s *MongoDBStore) Delete(token string) error {
