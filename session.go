@@ -51,8 +51,8 @@ type SessionManager struct {
 	// re-reads the session and applies only this request's changes (the
 	// keys it put, popped or removed, a Clear, a new deadline) to what the
 	// store holds now, at the cost of one more store read per save. With a
-	// store that implements CompareAndSwapStore (memstore, and the SQL,
-	// Redis, bbolt and LevelDB stores do) the merge is atomic; with others a
+	// store that implements CompareAndSwapStore (memstore and every store
+	// module of this repository do) the merge is atomic; with others a
 	// window of one read and write remains.
 	MergeConcurrent bool
 
