@@ -16,9 +16,13 @@ import (
 	"github.com/seed3bbca6c1/scs/storetest"
 )
 
-// clusterEnv names a Redis Cluster to run the suite against too, as
-// comma-separated host:port seeds. No cluster runs in CI.
-const clusterEnv = "SCS_REDIS_CLUSTER_TEST_ADDRS"
+// clusterEnv names the Redis Cluster the suite also runs against, as
+// comma-separated host:port seeds; the default is the three-node cluster
+// that scripts/services/35-redis-cluster.sh starts.
+const (
+	clusterEnv   = "SCS_REDIS_CLUSTER_TEST_ADDRS"
+	clusterAddrs = "127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003"
+)
 
 // TestMain runs only the Test functions, which skip, when the test server
 // does not answer outside CI: the runnable Example cannot skip itself.
@@ -64,10 +68,12 @@ func TestConformance(t *testing.T) {
 	}.Run(t)
 }
 
-// TestConformanceCluster runs the suite against a Redis Cluster, when one is
-// named by SCS_REDIS_CLUSTER_TEST_ADDRS.
+// TestConformanceCluster runs the suite against a Redis Cluster, so that
+// keys spread over several masters (All scans each of them).
 func TestConformanceCluster(t *testing.T) {
-	addrs := strings.Split(storetest.Optional(t, clusterEnv), ",")
+	addrs := strings.Split(storetest.Server(t, clusterEnv, clusterAddrs, func(seeds string) error {
+		return storetest.Dial(strings.Split(seeds, ",")[0])
+	}), ",")
 	storetest.Suite{
 		New: func(t *testing.T) scs.Store {
 			c := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: addrs, IsClusterMode: true})
