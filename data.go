@@ -158,8 +158,11 @@ func (s *SessionManager) idleRefreshDue(deadline, stored time.Time) bool {
 // middleware calls it before writing the session cookie. No lock is held
 // during the store's I/O.
 func (s *SessionManager) Commit(ctx context.Context) (string, time.Time, error) {
-	sd := s.getSessionData(ctx)
+	return s.commit(ctx, s.getSessionData(ctx))
+}
 
+// commit is Commit for session data already looked up.
+func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, time.Time, error) {
 	sd.mu.Lock()
 	if sd.token == "" {
 		token, err := generateToken()

@@ -201,7 +201,7 @@ func (s *SessionManager) loadAndSave(next http.Handler, header string) http.Hand
 		}
 		setHeader(w.Header(), "Vary", vary, &l.sd, 0)
 		sr := r.WithContext(&l.ctx)
-		l.w = responseWriter{ResponseWriter: w, request: sr, manager: s, header: header}
+		l.w = responseWriter{ResponseWriter: w, request: sr, manager: s, sd: &l.sd, header: header}
 		next.ServeHTTP(&l.w, sr)
 		l.w.commit()
 	})
@@ -212,14 +212,16 @@ func (s *SessionManager) loadAndSave(next http.Handler, header string) http.Hand
 // header; for a destroyed session it sends an expired cookie or an empty
 // header. It reports whether it succeeded; on failure it has called
 // ErrorFunc.
-func (s *SessionManager) commitAndWriteToken(w http.ResponseWriter, r *http.Request, header string) bool {
-	ctx := r.Context()
+func (s *SessionManager) commitAndWriteToken(w http.ResponseWriter, r *http.Request, sd *sessionData, header string) bool {
+	sd.mu.Lock()
+	status := sd.status
+	sd.mu.Unlock()
 	var token string
 	var expiry time.Time
-	switch s.Status(ctx) {
+	switch status {
 	case Modified:
 		var err error
-		if token, expiry, err = s.Commit(ctx); err != nil {
+		if token, expiry, err = s.commit(r.Context(), sd); err != nil {
 			s.ErrorFunc(w, r, err)
 			return false
 		}
@@ -231,7 +233,7 @@ func (s *SessionManager) commitAndWriteToken(w http.ResponseWriter, r *http.Requ
 		w.Header()[header] = []string{token}
 		return true
 	}
-	s.WriteSessionCookie(ctx, w, token, expiry)
+	s.writeCookie(sd, w, token, expiry)
 	return true
 }
 
@@ -241,8 +243,19 @@ func (s *SessionManager) commitAndWriteToken(w http.ResponseWriter, r *http.Requ
 // cookie carries Expires and Max-Age when Cookie.Persist is set or the
 // session asked for RememberMe.
 func (s *SessionManager) WriteSessionCookie(ctx context.Context, w http.ResponseWriter, token string, expiry time.Time) {
-	persist := s.Cookie.Persist || (!expiry.IsZero() && s.GetBool(ctx, rememberMeKey))
 	sd, _ := ctx.Value(s.contextKey).(*sessionData)
+	s.writeCookie(sd, w, token, expiry)
+}
+
+// writeCookie is WriteSessionCookie for session data already looked up;
+// sd may be nil.
+func (s *SessionManager) writeCookie(sd *sessionData, w http.ResponseWriter, token string, expiry time.Time) {
+	persist := s.Cookie.Persist
+	if !persist && !expiry.IsZero() && sd != nil {
+		sd.mu.Lock()
+		persist, _ = sd.values[rememberMeKey].(bool)
+		sd.mu.Unlock()
+	}
 	h := w.Header()
 	setHeader(h, "Set-Cookie", s.Cookie.setCookie(token, expiry, persist, s.clock()), sd, 1)
 	setHeader(h, "Cache-Control", `no-cache="Set-Cookie"`, sd, 2)

@@ -19,9 +19,10 @@ type responseWriter struct {
 	http.ResponseWriter
 	request *http.Request
 	manager *SessionManager
-	header  string // the token travels in this header, not in a cookie
-	written bool   // the session was committed (or that was tried)
-	failed  bool   // the commit failed and ErrorFunc answered
+	sd      *sessionData // the session it saves
+	header  string       // the token travels in this header, not in a cookie
+	written bool         // the session was committed (or that was tried)
+	failed  bool         // the commit failed and ErrorFunc answered
 }
 
 // commit saves the session and writes its cookie once.
@@ -30,7 +31,7 @@ func (w *responseWriter) commit() {
 		return
 	}
 	w.written = true
-	w.failed = !w.manager.commitAndWriteToken(w.ResponseWriter, w.request, w.header)
+	w.failed = !w.manager.commitAndWriteToken(w.ResponseWriter, w.request, w.sd, w.header)
 }
 
 // Write commits the session, then writes b.
