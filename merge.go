@@ -2,15 +2,9 @@ package scs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 )
-
-// ErrConflict is returned by Commit when MergeConcurrent is on, the store
-// implements CompareAndSwapStore, and other requests kept changing the
-// session between every re-read and write (maxMergeAttempts times).
-var ErrConflict = errors.New("scs: the session kept changing under concurrent requests")
 
 // maxMergeAttempts bounds how often commitMerged re-reads and retries.
 const maxMergeAttempts = 8
@@ -105,15 +99,4 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData) (str
 		sd.mu.Unlock()
 		return token, expiry, nil
 	}
-}
-
-// storeExpiry is the expiry a session is saved with: its deadline, or
-// now+IdleTimeout if sooner.
-func (s *SessionManager) storeExpiry(deadline time.Time) time.Time {
-	if s.IdleTimeout > 0 {
-		if ie := s.clock().Add(s.IdleTimeout).UTC(); ie.Before(deadline) {
-			return ie
-		}
-	}
-	return deadline
 }

@@ -199,9 +199,9 @@ func (s *SessionManager) loadAndSave(next http.Handler, header string) http.Hand
 			s.ErrorFunc(w, r, err)
 			return
 		}
-		setHeader(w.Header(), "Vary", vary, &l.sd, 0)
 		sr := r.WithContext(&l.ctx)
 		l.w = responseWriter{ResponseWriter: w, request: sr, manager: s, sd: &l.sd, header: header}
+		l.w.values.add(w.Header(), slotVary, "Vary", vary)
 		next.ServeHTTP(&l.w, sr)
 		l.w.commit()
 	})
@@ -212,7 +212,7 @@ func (s *SessionManager) loadAndSave(next http.Handler, header string) http.Hand
 // header; for a destroyed session it sends an expired cookie or an empty
 // header. It reports whether it succeeded; on failure it has called
 // ErrorFunc.
-func (s *SessionManager) commitAndWriteToken(w http.ResponseWriter, r *http.Request, sd *sessionData, header string) bool {
+func (s *SessionManager) commitAndWriteToken(w http.ResponseWriter, r *http.Request, sd *sessionData, header string, hv *headerValues) bool {
 	sd.mu.Lock()
 	status := sd.status
 	sd.mu.Unlock()
@@ -233,7 +233,7 @@ func (s *SessionManager) commitAndWriteToken(w http.ResponseWriter, r *http.Requ
 		w.Header()[header] = []string{token}
 		return true
 	}
-	s.writeCookie(sd, w, token, expiry)
+	s.writeCookie(sd, w, token, expiry, hv)
 	return true
 }
 
@@ -244,12 +244,12 @@ func (s *SessionManager) commitAndWriteToken(w http.ResponseWriter, r *http.Requ
 // session asked for RememberMe.
 func (s *SessionManager) WriteSessionCookie(ctx context.Context, w http.ResponseWriter, token string, expiry time.Time) {
 	sd, _ := ctx.Value(s.contextKey).(*sessionData)
-	s.writeCookie(sd, w, token, expiry)
+	s.writeCookie(sd, w, token, expiry, nil)
 }
 
 // writeCookie is WriteSessionCookie for session data already looked up;
-// sd may be nil.
-func (s *SessionManager) writeCookie(sd *sessionData, w http.ResponseWriter, token string, expiry time.Time) {
+// sd and hv may be nil.
+func (s *SessionManager) writeCookie(sd *sessionData, w http.ResponseWriter, token string, expiry time.Time, hv *headerValues) {
 	persist := s.Cookie.Persist
 	if !persist && !expiry.IsZero() && sd != nil {
 		sd.mu.Lock()
@@ -257,21 +257,8 @@ func (s *SessionManager) writeCookie(sd *sessionData, w http.ResponseWriter, tok
 		sd.mu.Unlock()
 	}
 	h := w.Header()
-	setHeader(h, "Set-Cookie", s.Cookie.setCookie(token, expiry, persist, s.clock()), sd, 1)
-	setHeader(h, "Cache-Control", `no-cache="Set-Cookie"`, sd, 2)
-}
-
-// setHeader adds the value v to the header key, like h.Add. When the header
-// is new and sd is not nil, the value's one-element slice is sd.header[slot]
-// rather than a new allocation; its capacity of one makes a later Add copy
-// it.
-func setHeader(h http.Header, key, v string, sd *sessionData, slot int) {
-	if _, ok := h[key]; ok || sd == nil {
-		h[key] = append(h[key], v)
-		return
-	}
-	sd.header[slot] = v
-	h[key] = sd.header[slot : slot+1 : slot+1]
+	hv.add(h, slotSetCookie, "Set-Cookie", s.Cookie.setCookie(token, expiry, persist, s.clock()))
+	hv.add(h, slotCacheControl, "Cache-Control", `no-cache="Set-Cookie"`)
 }
 
 func (s *SessionManager) clock() time.Time {

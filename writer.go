@@ -1,15 +1,8 @@
 package scs
 
 import (
-	"errors"
 	"net/http"
 )
-
-// ErrCommitFailed is returned by the response writer that LoadAndSave passes
-// on, from writes that follow a failed save of the session: ErrorFunc has
-// answered the request by then, and the handler's output is dropped so that
-// it is not appended to the error response.
-var ErrCommitFailed = errors.New("scs: the session could not be saved; the response was answered by ErrorFunc")
 
 // responseWriter is the http.ResponseWriter that LoadAndSave passes on. It
 // saves the session and writes its cookie before the first byte or status of
@@ -23,6 +16,34 @@ type responseWriter struct {
 	header  string       // the token travels in this header, not in a cookie
 	written bool         // the session was committed (or that was tried)
 	failed  bool         // the commit failed and ErrorFunc answered
+
+	// values holds the values of the response headers that LoadAndSave
+	// sets, so that each costs no allocation of its own.
+	values headerValues
+}
+
+// The slots of headerValues: one for each response header LoadAndSave sets.
+const (
+	slotVary = iota
+	slotSetCookie
+	slotCacheControl
+	numSlots
+)
+
+// headerValues keeps the values of the response headers LoadAndSave sets,
+// one slot per header, inside the allocation it makes per request.
+type headerValues [numSlots]string
+
+// add adds the value v to the header key, like h.Add. When the header is new
+// and hv is not nil, the value's one-element slice is hv[slot] rather than a
+// new allocation; its capacity of one makes a later Add copy it.
+func (hv *headerValues) add(h http.Header, slot int, key, v string) {
+	if _, ok := h[key]; ok || hv == nil {
+		h[key] = append(h[key], v)
+		return
+	}
+	hv[slot] = v
+	h[key] = hv[slot : slot+1 : slot+1]
 }
 
 // commit saves the session and writes its cookie once.
@@ -31,7 +52,7 @@ func (w *responseWriter) commit() {
 		return
 	}
 	w.written = true
-	w.failed = !w.manager.commitAndWriteToken(w.ResponseWriter, w.request, w.sd, w.header)
+	w.failed = !w.manager.commitAndWriteToken(w.ResponseWriter, w.request, w.sd, w.header, &w.values)
 }
 
 // Write commits the session, then writes b.

@@ -1,0 +1,18 @@
+package scs
+
+import "errors"
+
+// ErrNotIterable is returned by Iterate when the store cannot list its
+// sessions: it implements neither IterableStore nor IterableCtxStore.
+var ErrNotIterable = errors.New("scs: the store cannot list its sessions")
+
+// ErrConflict is returned by Commit when MergeConcurrent is on, the store
+// implements CompareAndSwapStore, and other requests kept changing the
+// session between every re-read and write (maxMergeAttempts times).
+var ErrConflict = errors.New("scs: the session kept changing under concurrent requests")
+
+// ErrCommitFailed is returned by the response writer that LoadAndSave passes
+// on, from writes that follow a failed save of the session: ErrorFunc has
+// answered the request by then, and the handler's output is dropped so that
+// it is not appended to the error response.
+var ErrCommitFailed = errors.New("scs: the session could not be saved; the response was answered by ErrorFunc")

@@ -1,0 +1,235 @@
+package scs
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Load returns a copy of ctx that carries the session for token, read from
+// the store, or a new empty session when token is empty, malformed, unknown
+// or expired. When ctx already carries this manager's session it is returned
+// as it is. Errors come from the store and the codec.
+func (s *SessionManager) Load(ctx context.Context, token string) (context.Context, error) {
+	if _, ok := ctx.Value(s.contextKey).(*sessionData); ok {
+		return ctx, nil
+	}
+	l, err := s.load(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return &l.ctx, nil
+}
+
+// load reads the session for token, or starts a new one.
+func (s *SessionManager) load(ctx context.Context, token string) (*loaded, error) {
+	if !validToken(token) {
+		return s.newLoaded(ctx, s.clock().Add(s.Lifetime).UTC(), "", nil), nil
+	}
+	b, stored, found, err := s.storeFindExpiry(ctx, token)
+	if err != nil {
+		return nil, fmt.Errorf("scs: load session: %w", err)
+	}
+	if !found {
+		return s.newLoaded(ctx, s.clock().Add(s.Lifetime).UTC(), "", nil), nil
+	}
+	deadline, values, err := s.Codec.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("scs: decode session: %w", err)
+	}
+	l := s.newLoaded(ctx, deadline, token, values)
+	if s.MergeConcurrent {
+		l.sd.base = token
+	}
+	if s.IdleTimeout > 0 && s.idleRefreshDue(deadline, stored) {
+		l.sd.status = Modified // saving extends the idle expiry
+	}
+	return l, nil
+}
+
+// idleRefreshDue reports whether a session loaded with the given deadline
+// and stored expiry must be saved to extend its idle expiry. Without
+// IdleRefreshInterval, or when the store did not report the expiry (zero
+// stored), it always must, as in SCS v2; with it, only when saving now would
+// move the expiry by IdleRefreshInterval or more.
+func (s *SessionManager) idleRefreshDue(deadline, stored time.Time) bool {
+	if s.IdleRefreshInterval <= 0 || stored.IsZero() {
+		return true
+	}
+	next := s.clock().Add(s.IdleTimeout)
+	if deadline.Before(next) {
+		next = deadline
+	}
+	return next.Sub(stored) >= s.IdleRefreshInterval
+}
+
+// Commit saves the session data in ctx to the store, generating a token for
+// a new session, and returns the token and the expiry it was saved with: the
+// deadline, or now+IdleTimeout if sooner. LoadAndSave calls it; custom
+// middleware calls it before writing the session cookie. No lock is held
+// during the store's I/O.
+func (s *SessionManager) Commit(ctx context.Context) (string, time.Time, error) {
+	return s.commit(ctx, s.getSessionData(ctx))
+}
+
+// commit is Commit for session data already looked up.
+func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, time.Time, error) {
+	sd.mu.Lock()
+	if sd.token == "" {
+		token, err := generateToken()
+		if err != nil {
+			sd.mu.Unlock()
+			return "", time.Time{}, err
+		}
+		sd.token, sd.hashed = token, false
+	}
+	if sd.base != "" && sd.base == sd.token {
+		sd.mu.Unlock()
+		return s.commitMerged(ctx, sd)
+	}
+	token, hashed, deadline := sd.token, sd.hashed, sd.deadline
+	b, err := s.Codec.Encode(deadline, sd.values)
+	sd.mu.Unlock()
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("scs: encode session: %w", err)
+	}
+
+	expiry := s.storeExpiry(deadline)
+	if err := s.storeCommit(ctx, token, hashed, b, expiry); err != nil {
+		return "", time.Time{}, fmt.Errorf("scs: commit session: %w", err)
+	}
+	return token, expiry, nil
+}
+
+// storeExpiry is the expiry a session is saved with: its deadline, or
+// now+IdleTimeout if sooner.
+func (s *SessionManager) storeExpiry(deadline time.Time) time.Time {
+	if s.IdleTimeout > 0 {
+		if ie := s.clock().Add(s.IdleTimeout).UTC(); ie.Before(deadline) {
+			return ie
+		}
+	}
+	return deadline
+}
+
+// Destroy deletes the session from the store and empties it. Later calls in
+// the same request work on a new session with a new token and lifetime;
+// LoadAndSave sends the client an expired cookie unless the new session is
+// modified.
+func (s *SessionManager) Destroy(ctx context.Context) error {
+	sd := s.getSessionData(ctx)
+
+	sd.mu.Lock()
+	token, hashed := sd.token, sd.hashed
+	sd.mu.Unlock()
+	if token != "" {
+		if err := s.storeDelete(ctx, token, hashed); err != nil {
+			return fmt.Errorf("scs: destroy session: %w", err)
+		}
+	}
+
+	sd.mu.Lock()
+	defer sd.mu.Unlock()
+	sd.status = Destroyed
+	sd.token, sd.hashed, sd.base = "", false, ""
+	sd.deadline = s.clock().Add(s.Lifetime).UTC()
+	clear(sd.values)
+	return nil
+}
+
+// RenewToken gives the session a new token and a new lifetime, keeping its
+// data, and deletes the old token from the store. Call it after any change
+// of privilege, such as login and logout, to prevent session fixation.
+func (s *SessionManager) RenewToken(ctx context.Context) error {
+	sd := s.getSessionData(ctx)
+
+	sd.mu.Lock()
+	old, hashed := sd.token, sd.hashed
+	sd.mu.Unlock()
+	if old != "" {
+		if err := s.storeDelete(ctx, old, hashed); err != nil {
+			return fmt.Errorf("scs: renew token: %w", err)
+		}
+	}
+	token, err := generateToken()
+	if err != nil {
+		return err
+	}
+
+	sd.mu.Lock()
+	defer sd.mu.Unlock()
+	sd.token, sd.hashed, sd.base = token, false, ""
+	sd.deadline = s.clock().Add(s.Lifetime).UTC()
+	sd.status = Modified
+	return nil
+}
+
+// MergeSession copies the data of the session with the given token into the
+// session in ctx, keeps the later of the two deadlines, and deletes the other
+// session from the store. Values in the other session win on equal keys. A
+// token that is unknown, malformed or the session's own is ignored.
+func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
+	sd := s.getSessionData(ctx)
+
+	sd.mu.Lock()
+	own := sd.token
+	sd.mu.Unlock()
+	if token == own || !validToken(token) {
+		return nil
+	}
+	b, found, err := s.storeFind(ctx, token, false)
+	if err != nil {
+		return fmt.Errorf("scs: merge session: %w", err)
+	}
+	if !found {
+		return nil
+	}
+	deadline, values, err := s.Codec.Decode(b)
+	if err != nil {
+		return fmt.Errorf("scs: merge session: decode: %w", err)
+	}
+
+	sd.mu.Lock()
+	if deadline.After(sd.deadline) {
+		sd.deadline = deadline
+	}
+	if sd.values == nil {
+		sd.values = make(map[string]interface{}, len(values))
+	}
+	for k, v := range values {
+		sd.values[k] = v
+		sd.note(k)
+	}
+	sd.status = Modified
+	sd.mu.Unlock()
+
+	if err := s.storeDelete(ctx, token, false); err != nil {
+		return fmt.Errorf("scs: merge session: %w", err)
+	}
+	return nil
+}
+
+// Iterate calls fn for every live session in the store, with a context that
+// carries that session, so fn can read it with Get, change it and Commit, or
+// Destroy it. It stops at the first error from fn and returns it. It returns
+// ErrNotIterable when the store cannot list its sessions. With
+// HashTokenInStore, Token returns the store key in fn; Destroy and Commit
+// still reach the right session.
+func (s *SessionManager) Iterate(ctx context.Context, fn func(context.Context) error) error {
+	all, err := s.storeAll(ctx)
+	if err != nil {
+		return err
+	}
+	for key, b := range all {
+		deadline, values, err := s.Codec.Decode(b)
+		if err != nil {
+			return fmt.Errorf("scs: iterate: decode session: %w", err)
+		}
+		sctx := s.newContext(ctx, deadline, key, values)
+		s.getSessionData(sctx).hashed = s.HashTokenInStore
+		if err := fn(sctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
