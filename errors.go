@@ -16,3 +16,10 @@ var ErrConflict = errors.New("scs: the session kept changing under concurrent re
 // answered the request by then, and the handler's output is dropped so that
 // it is not appended to the error response.
 var ErrCommitFailed = errors.New("scs: the session could not be saved; the response was answered by ErrorFunc")
+
+// ErrSessionGone is returned by Commit when the session was loaded from the
+// store but, before this request saved it, another request destroyed it or
+// renewed its token (a logout or a login elsewhere). The save is refused so
+// that the old token cannot come back; this request's changes are dropped,
+// and LoadAndSave sends no cookie for it.
+var ErrSessionGone = errors.New("scs: the session was destroyed or renewed by another request")

@@ -70,6 +70,14 @@ type SessionManager struct {
 	// default logs the error and answers 500 Internal Server Error.
 	ErrorFunc func(http.ResponseWriter, *http.Request, error)
 
+	// OnEvent, when set, is called with every lifecycle event of every
+	// session: created, loaded, saved, renewed, destroyed, refused tokens,
+	// undecodable data, store errors, merge conflicts and refused saves.
+	// The default, nil, sends none and costs nothing. It is called on the
+	// request's goroutine with the request's context, so it must be quick
+	// and safe for concurrent use; it never sees a raw token (see Event.ID).
+	OnEvent func(ctx context.Context, e Event)
+
 	// HashTokenInStore makes the store key the SHA-256 hash of the token
 	// (base64url, no padding) rather than the token itself, so that a leak
 	// of the store does not leak usable tokens. The default is false.
