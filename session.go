@@ -1,10 +1,3 @@
-// Package scs manages HTTP sessions: it loads and saves session data through
-// middleware, keeps the data in a pluggable store, and sends the session token
-// to the client in a cookie.
-//
-// It is a drop-in replacement for github.com/alexedwards/scs/v2: the same API,
-// defaults, payload encoding and store layouts, so an application switches by
-// changing its import paths and keeps its users' sessions.
 package scs
 
 import (
@@ -17,6 +10,8 @@ import (
 )
 
 // Session is an alias of SessionManager, kept for SCS v1 style code.
+//
+// Deprecated: use SessionManager.
 type Session = SessionManager
 
 // SessionManager holds the configuration of a session and its store. Create
