@@ -23,7 +23,7 @@ func (s *SessionManager) Load(ctx context.Context, token string) (context.Contex
 
 // load reads the session for token, or starts a new one.
 func (s *SessionManager) load(ctx context.Context, token string) (*loaded, error) {
-	if !validToken(token) {
+	if !s.acceptToken(token) {
 		return s.newLoaded(ctx, s.clock().Add(s.Lifetime).UTC(), "", nil), nil
 	}
 	b, stored, found, err := s.storeFindExpiry(ctx, token)
@@ -38,13 +38,22 @@ func (s *SessionManager) load(ctx context.Context, token string) (*loaded, error
 		return nil, fmt.Errorf("scs: decode session: %w", err)
 	}
 	l := s.newLoaded(ctx, deadline, token, values)
-	if s.MergeConcurrent {
+	if s.MergeConcurrent && !s.sealing() {
 		l.sd.base = token
 	}
 	if s.IdleTimeout > 0 && s.idleRefreshDue(deadline, stored) {
 		l.sd.status = Modified // saving extends the idle expiry
 	}
 	return l, nil
+}
+
+// acceptToken reports whether token is worth a store look-up: one this
+// package generated, or, with a SealingStore, one no longer than a cookie.
+func (s *SessionManager) acceptToken(token string) bool {
+	if s.sealing() {
+		return token != "" && len(token) <= maxSealedToken
+	}
+	return validToken(token)
 }
 
 // idleRefreshDue reports whether a session loaded with the given deadline
@@ -95,6 +104,15 @@ func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, t
 	}
 
 	expiry := s.storeExpiry(deadline)
+	if s.sealing() {
+		if token, err = s.storeSeal(b, expiry); err != nil {
+			return "", time.Time{}, fmt.Errorf("scs: commit session: %w", err)
+		}
+		sd.mu.Lock()
+		sd.token = token
+		sd.mu.Unlock()
+		return token, expiry, nil
+	}
 	if err := s.storeCommit(ctx, token, hashed, b, expiry); err != nil {
 		return "", time.Time{}, fmt.Errorf("scs: commit session: %w", err)
 	}

@@ -84,11 +84,30 @@ type CompareAndSwapStore interface {
 	CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error)
 }
 
+// SealingStore is a Store that keeps a session's data in its token rather
+// than on the server: the client carries it, as in a cookie-based session
+// (cookiestore.CookieStore). Find opens a token made by Seal; Commit and
+// Delete are not called. With such a store every save makes a new token, a
+// token is not limited to 43 characters, and HashTokenInStore,
+// MergeConcurrent, MergeSession and Iterate do not apply.
+type SealingStore interface {
+	Store
+
+	// Seal returns a token that carries b until expiry. Find(token) must
+	// return b until then, and found=false after, or for any token it did
+	// not make.
+	Seal(b []byte, expiry time.Time) (token string, err error)
+}
+
+// maxSealedToken bounds the tokens a SealingStore is asked to open: what a
+// browser keeps in one cookie.
+const maxSealedToken = 4096
+
 // storeKey returns the key under which the store holds token: the token
 // itself, or its hash with HashTokenInStore. hashed says token is already a
 // store key (sessions loaded by Iterate).
 func (s *SessionManager) storeKey(token string, hashed bool) string {
-	if s.HashTokenInStore && !hashed {
+	if s.HashTokenInStore && !hashed && !s.sealing() {
 		return hashToken(token)
 	}
 	return token
@@ -150,4 +169,15 @@ func (s *SessionManager) storeAll(ctx context.Context) (map[string][]byte, error
 		return nil, fmt.Errorf("scs: list sessions: %w", err)
 	}
 	return all, nil
+}
+
+// sealing reports whether the store keeps session data in the token.
+func (s *SessionManager) sealing() bool {
+	_, ok := s.Store.(SealingStore)
+	return ok
+}
+
+// storeSeal is commit for a SealingStore: the token is the sealed data.
+func (s *SessionManager) storeSeal(b []byte, expiry time.Time) (string, error) {
+	return s.Store.(SealingStore).Seal(b, expiry)
 }
