@@ -88,12 +88,21 @@ type page struct {
 }
 
 // render fills in the session's user, flash (removed as it is read, so it
-// shows once) and CSRF token, then executes the template name.
+// shows once) and, where the page has a form, the CSRF token, then executes
+// the template name. Anonymous visitors get a session (and a cookie) only
+// once they need one: for a flash, or for the login form's token.
 func (a *app) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
 	ctx := r.Context()
 	p.User = a.sessions.GetString(ctx, keyUser)
 	p.Flash = a.sessions.PopString(ctx, keyFlash)
-	p.CSRF = a.csrfToken(ctx)
+	if p.User != "" || name == "login.html" {
+		p.CSRF = a.csrfToken(ctx)
+	}
+	a.write(w, status, name, p)
+}
+
+// write executes the template name with p, touching no session.
+func (a *app) write(w http.ResponseWriter, status int, name string, p page) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	if err := templates.ExecuteTemplate(w, name, p); err != nil {
@@ -196,14 +205,16 @@ func (a *app) requireLogin(next http.Handler) http.Handler {
 // checkCSRF refuses a POST whose form does not carry the session's CSRF
 // token. SameSite=Lax already keeps the session cookie off cross-site POSTs
 // in current browsers; the token also covers older browsers and requests
-// from a sibling subdomain, which count as same-site.
+// from a sibling subdomain, which count as same-site. The refusal touches
+// no session: a cross-site POST arrives without the cookie, and answering
+// it with a new session's cookie would log the victim out.
 func (a *app) checkCSRF(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		want := a.sessions.GetString(r.Context(), keyCSRF)
 		got := r.PostFormValue("csrf_token")
 		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
 			w.Header().Set("Cache-Control", "no-store")
-			a.render(w, r, http.StatusForbidden, "forbidden.html", page{})
+			a.write(w, http.StatusForbidden, "forbidden.html", page{})
 			return
 		}
 		next.ServeHTTP(w, r)
