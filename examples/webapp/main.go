@@ -3,9 +3,9 @@
 // everywhere, flash messages, CSRF-safe forms and private pages that
 // browsers do not cache.
 //
-//	go run ./examples/webapp                       # SQLite file webapp.db
-//	go run ./examples/webapp -store postgres -dsn postgres://postgres@127.0.0.1:5432/postgres
-//	go run ./examples/webapp -store redis -redis 127.0.0.1:6379
+//	go run -C examples/webapp .                    # SQLite file webapp.db
+//	go run -C examples/webapp . -store postgres -dsn postgres://postgres@127.0.0.1:5432/postgres
+//	go run -C examples/webapp . -store redis -redis 127.0.0.1:6379
 //
 // Then open http://127.0.0.1:4000 and log in as alice / wonderland.
 package main
