@@ -3,13 +3,16 @@
 //
 // The session travels in the request's context, as with scs's own
 // LoadAndSave, so every SessionManager method works on
-// c.Request().Context(). The session is saved, and its cookie written, in a
-// Response.Before hook: just before Echo sends the status line, whether the
-// handler writes the response itself, streams it, or returns an error that
+// c.Request().Context(). The middleware wraps the writer under Echo's
+// Response (Response.Writer), so that the session is saved, and its cookie
+// written, just before the status line leaves: whether the handler writes
+// the response itself, streams or flushes it, or returns an error that
 // Echo's HTTPErrorHandler turns into a response.
 package echoscs
 
 import (
+	"bufio"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -25,8 +28,7 @@ import (
 // sm.LoadAndSave, and errors from the store go to sm.ErrorFunc, as there.
 //
 // Changes made after the response was committed are not saved: the cookie
-// can no longer be sent. Call c.Response().WriteHeader (or write) before
-// c.Response().Flush, as Echo's own Committed state needs anyway.
+// can no longer be sent.
 func LoadAndSave(sm *scs.SessionManager) echo.MiddlewareFunc {
 	return middleware(sm, "")
 }
@@ -65,81 +67,108 @@ func middleware(sm *scs.SessionManager, header string) echo.MiddlewareFunc {
 			}
 			r = r.WithContext(ctx)
 			c.SetRequest(r)
-			s := &saver{sm: sm, c: c, r: r, header: header}
-			resp.Before(s.beforeHeader)
+			w := &writer{ResponseWriter: resp.Writer, sm: sm, r: r, header: header}
+			resp.Writer = w
 			err = next(c)
 			if !resp.Committed {
 				// The handler wrote nothing (Echo's HTTPErrorHandler answers
 				// a returned error next): the header map still goes out.
-				s.save(false)
+				w.save()
+				if w.failed {
+					resp.Committed = true // ErrorFunc has answered
+				}
 			}
 			return err
 		}
 	}
 }
 
-// saver saves one request's session once.
-type saver struct {
+// writer is the http.ResponseWriter the middleware puts under Echo's
+// Response: Echo's Response.WriteHeader, Write, Flush and Hijack reach it,
+// and it saves the session once, before the status line leaves.
+type writer struct {
+	http.ResponseWriter
 	sm     *scs.SessionManager
-	c      echo.Context
 	r      *http.Request // carries the session loaded for this request
 	header string        // the token travels in this header, not in a cookie
-	done   bool
+	done   bool          // the session was saved (or that was tried)
+	failed bool          // saving failed and sm.ErrorFunc answered
 }
-
-// beforeHeader is the Response.Before hook.
-func (s *saver) beforeHeader() { s.save(true) }
 
 // save commits a modified session and adds its cookie (or token header) to
 // the response; a destroyed session gets an expired cookie. When the store
-// fails, sm.ErrorFunc answers the request instead; inHook says that Echo is
-// about to send the handler's status line, which is then dropped, together
-// with the handler's body.
-func (s *saver) save(inHook bool) {
-	if s.done {
+// fails, sm.ErrorFunc answers the request, and the handler's status and
+// body are dropped.
+func (w *writer) save() {
+	if w.done {
 		return
 	}
-	s.done = true
-	ctx := s.r.Context()
-	resp := s.c.Response()
+	w.done = true
+	ctx := w.r.Context()
 	var token string
 	var expiry time.Time
-	switch s.sm.Status(ctx) {
+	switch w.sm.Status(ctx) {
 	case scs.Modified:
 		var err error
-		if token, expiry, err = s.sm.Commit(ctx); err != nil {
-			if inHook {
-				w := resp.Writer
-				resp.Writer = dropWriter{w}
-				s.sm.ErrorFunc(w, s.r, err)
-			} else {
-				s.sm.ErrorFunc(resp, s.r, err)
-			}
+		if token, expiry, err = w.sm.Commit(ctx); err != nil {
+			w.failed = true
+			w.sm.ErrorFunc(w.ResponseWriter, w.r, err)
 			return
 		}
 	case scs.Destroyed:
 	default:
 		return
 	}
-	if s.header != "" {
-		resp.Header()[s.header] = []string{token}
+	if w.header != "" {
+		w.Header()[w.header] = []string{token}
 		return
 	}
-	s.sm.WriteSessionCookie(ctx, resp, token, expiry)
+	w.sm.WriteSessionCookie(ctx, w.ResponseWriter, token, expiry)
 }
 
-// dropWriter stands in for the response writer after sm.ErrorFunc has
-// answered the request: the handler's status and body are dropped, as
-// sm.LoadAndSave drops them.
-type dropWriter struct{ http.ResponseWriter }
+// WriteHeader saves the session, then sends the status line.
+func (w *writer) WriteHeader(code int) {
+	w.save()
+	if w.failed {
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
 
-func (dropWriter) WriteHeader(int) {}
+// Write saves the session, then writes b.
+func (w *writer) Write(b []byte) (int, error) {
+	w.save()
+	if w.failed {
+		return 0, scs.ErrCommitFailed
+	}
+	return w.ResponseWriter.Write(b)
+}
 
-func (dropWriter) Write([]byte) (int, error) { return 0, scs.ErrCommitFailed }
+// FlushError saves the session, then flushes what was written; it is what
+// Echo's Response.Flush reaches through http.NewResponseController.
+func (w *writer) FlushError() error {
+	w.save()
+	if w.failed {
+		return scs.ErrCommitFailed
+	}
+	return http.NewResponseController(w.ResponseWriter).Flush()
+}
 
-func (dropWriter) Flush() {}
+// Flush is FlushError for callers that type-assert http.Flusher.
+func (w *writer) Flush() { w.FlushError() }
 
-func (w dropWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+// Hijack saves the session, then takes over the connection; the cookie can
+// only reach the client in a response the caller writes itself.
+func (w *writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.save()
+	if w.failed {
+		return nil, nil, scs.ErrCommitFailed
+	}
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
+
+// Unwrap returns the writer underneath, for http.NewResponseController.
+func (w *writer) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // cookieValue returns the value of the first cookie called name, or "". It
 // scans the Cookie headers in place, without r.Cookie's allocations; a

@@ -180,6 +180,34 @@ func TestStreamingResponseCarriesTheCookie(t *testing.T) {
 	close(release)
 }
 
+// TestFlushBeforeAnyWriteCarriesTheCookie checks a handler that flushes
+// before writing: Echo's Response.Flush skips its own WriteHeader, and the
+// headers leave with the flush.
+func TestFlushBeforeAnyWriteCarriesTheCookie(t *testing.T) {
+	sm := scs.New()
+	a := newApp(t, sm)
+	release := make(chan struct{})
+	a.e.GET("/flush", func(c echo.Context) error {
+		sm.Put(c.Request().Context(), "msg", "flushed")
+		c.Response().Flush()
+		<-release
+		return nil
+	})
+	resp, err := a.client.Get(a.srv.URL + "/flush")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if sc := resp.Header.Get("Set-Cookie"); !sessionCookie.MatchString(sc) {
+		t.Errorf("Set-Cookie = %q", sc)
+	}
+	close(release)
+	io.Copy(io.Discard, resp.Body)
+	if _, body := a.get("/get"); body != "flushed" {
+		t.Errorf("/get = %q", body)
+	}
+}
+
 // TestHandlerErrorResponseCarriesTheCookie checks that a session changed by a
 // handler that then returns an error is saved, and that the response written
 // by Echo's HTTPErrorHandler carries its cookie.
@@ -276,8 +304,8 @@ func (s *failingStore) Commit(token string, b []byte, expiry time.Time) error {
 	return s.MemStore.Commit(token, b, expiry)
 }
 
-// TestSaveFailureIsAnsweredByErrorFunc checks that when the store fails at
-// the Before hook, ErrorFunc's answer is what the client gets, without the
+// TestSaveFailureIsAnsweredByErrorFunc checks that when the store fails as
+// the handler's status line is about to leave, ErrorFunc's answer is what the client gets, without the
 // handler's status or body appended.
 func TestSaveFailureIsAnsweredByErrorFunc(t *testing.T) {
 	sm := scs.New()
