@@ -18,7 +18,12 @@ import (
 // SQLite file in a temporary folder.
 func startApp(t *testing.T) (*httptest.Server, *app) {
 	t.Helper()
-	st, closeStore, err := openStore("sqlite3", filepath.Join(t.TempDir(), "sessions.db"), "", "")
+	return startAppWith(t, storeConfig{kind: "sqlite3", dbPath: filepath.Join(t.TempDir(), "sessions.db")})
+}
+
+func startAppWith(t *testing.T, c storeConfig) (*httptest.Server, *app) {
+	t.Helper()
+	st, closeStore, err := openStore(c)
 	if err != nil {
 		t.Fatal(err)
 	}

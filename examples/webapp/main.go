@@ -35,10 +35,11 @@ func main() {
 	dbPath := flag.String("db", "webapp.db", "SQLite database file (-store sqlite3)")
 	dsn := flag.String("dsn", "postgres://postgres@127.0.0.1:5432/postgres", "PostgreSQL URL (-store postgres)")
 	redisAddr := flag.String("redis", "127.0.0.1:6379", "Redis address (-store redis)")
+	redisPrefix := flag.String("redis-prefix", "scs:session:", "Redis key prefix (-store redis)")
 	flag.Parse()
 
 	sessionManager := scs.New()
-	s, closeStore, err := openStore(*store, *dbPath, *dsn, *redisAddr)
+	s, closeStore, err := openStore(storeConfig{*store, *dbPath, *dsn, *redisAddr, *redisPrefix})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -54,12 +55,21 @@ func main() {
 	log.Fatal(srv.ListenAndServe())
 }
 
-// openStore opens the session store the flags name, creating its table
-// where the store needs one, and returns a func that closes it.
-func openStore(kind, dbPath, dsn, redisAddr string) (scs.Store, func(), error) {
-	switch kind {
+// storeConfig is what the flags say about the session store.
+type storeConfig struct {
+	kind        string // sqlite3, postgres or redis
+	dbPath      string // SQLite database file
+	dsn         string // PostgreSQL URL
+	redisAddr   string // Redis host:port
+	redisPrefix string // Redis key prefix
+}
+
+// openStore opens the session store c names, creating its table where the
+// store needs one, and returns a func that closes it.
+func openStore(c storeConfig) (scs.Store, func(), error) {
+	switch c.kind {
 	case "sqlite3":
-		db, err := sql.Open("sqlite3", dbPath)
+		db, err := sql.Open("sqlite3", c.dbPath)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -70,7 +80,7 @@ func openStore(kind, dbPath, dsn, redisAddr string) (scs.Store, func(), error) {
 		st := sqlite3store.New(db)
 		return st, func() { st.StopCleanup(); db.Close() }, nil
 	case "postgres":
-		pool, err := pgxpool.New(context.Background(), dsn)
+		pool, err := pgxpool.New(context.Background(), c.dsn)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -83,11 +93,11 @@ func openStore(kind, dbPath, dsn, redisAddr string) (scs.Store, func(), error) {
 	case "redis":
 		pool := &redis.Pool{
 			MaxIdle: 10,
-			Dial:    func() (redis.Conn, error) { return redis.Dial("tcp", redisAddr) },
+			Dial:    func() (redis.Conn, error) { return redis.Dial("tcp", c.redisAddr) },
 		}
-		return redisstore.New(pool), func() { pool.Close() }, nil
+		return redisstore.NewWithPrefix(pool, c.redisPrefix), func() { pool.Close() }, nil
 	}
-	return nil, nil, fmt.Errorf("webapp: unknown -store %q: want sqlite3, postgres or redis", kind)
+	return nil, nil, fmt.Errorf("webapp: unknown -store %q: want sqlite3, postgres or redis", c.kind)
 }
 
 // The tables of sqlite3store and pgxstore, as their READMEs give them. A real
