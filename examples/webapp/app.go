@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"embed"
-	"encoding/base64"
 	"html/template"
 	"log"
 	"net/http"
@@ -226,9 +225,7 @@ func (a *app) csrfToken(ctx context.Context) string {
 	if t := a.sessions.GetString(ctx, keyCSRF); t != "" {
 		return t
 	}
-	b := make([]byte, 32)
-	rand.Read(b)
-	t := base64.RawURLEncoding.EncodeToString(b)
+	t := rand.Text() // 128 bits from crypto/rand
 	a.sessions.Put(ctx, keyCSRF, t)
 	return t
 }
