@@ -338,3 +338,25 @@ func TestLoadAndSaveHeaderCarriesTheTokenInAHeader(t *testing.T) {
 		t.Errorf("/get = %q", b)
 	}
 }
+
+// TestInsideNetHTTPLoadAndSaveTheOuterOneSaves checks that ginscs under
+// sm.LoadAndSave of the same manager loads nothing twice.
+func TestInsideNetHTTPLoadAndSaveTheOuterOneSaves(t *testing.T) {
+	sm := scs.New()
+	g := gin.New()
+	g.Use(LoadAndSave(sm))
+	g.GET("/put", func(c *gin.Context) {
+		sm.Put(c.Request.Context(), "msg", "outer")
+		c.Status(http.StatusNoContent)
+	})
+	srv := httptest.NewServer(sm.LoadAndSave(g))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/put")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if n := len(resp.Header.Values("Set-Cookie")); n != 1 {
+		t.Errorf("%d Set-Cookie headers, want 1", n)
+	}
+}
