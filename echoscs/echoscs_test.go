@@ -1,0 +1,397 @@
+package echoscs
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/memstore"
+)
+
+// app is an Echo application behind LoadAndSave on a real HTTP server, with
+// a client that keeps cookies.
+type app struct {
+	t      *testing.T
+	sm     *scs.SessionManager
+	e      *echo.Echo
+	srv    *httptest.Server
+	client *http.Client
+}
+
+func newApp(t *testing.T, sm *scs.SessionManager) *app {
+	t.Helper()
+	e := echo.New()
+	e.HideBanner = true
+	e.Use(LoadAndSave(sm))
+	e.GET("/put", func(c echo.Context) error {
+		sm.Put(c.Request().Context(), "msg", c.QueryParam("v"))
+		return c.String(http.StatusOK, "ok")
+	})
+	e.GET("/get", func(c echo.Context) error {
+		return c.String(http.StatusOK, sm.GetString(c.Request().Context(), "msg"))
+	})
+	e.GET("/renew", func(c echo.Context) error {
+		if err := sm.RenewToken(c.Request().Context()); err != nil {
+			return err
+		}
+		return c.NoContent(http.StatusNoContent)
+	})
+	e.GET("/destroy", func(c echo.Context) error {
+		if err := sm.Destroy(c.Request().Context()); err != nil {
+			return err
+		}
+		return c.NoContent(http.StatusNoContent)
+	})
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	jar, _ := cookiejar.New(nil)
+	return &app{t: t, sm: sm, e: e, srv: srv, client: &http.Client{Jar: jar}}
+}
+
+// get requests path and returns the response with its body read.
+func (a *app) get(path string) (*http.Response, string) {
+	a.t.Helper()
+	resp, err := a.client.Get(a.srv.URL + path)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+// token is the session cookie the client holds, or "".
+func (a *app) token() string {
+	u, _ := url.Parse(a.srv.URL)
+	for _, c := range a.client.Jar.Cookies(u) {
+		if c.Name == a.sm.Cookie.Name {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+var sessionCookie = regexp.MustCompile(`^session=[A-Za-z0-9_-]{43}; Path=/; Expires=[^;]+; Max-Age=86400; HttpOnly; SameSite=Lax$`)
+
+func TestPutThenGetThroughEcho(t *testing.T) {
+	a := newApp(t, scs.New())
+	resp, _ := a.get("/put?v=hello")
+	if sc := resp.Header.Get("Set-Cookie"); !sessionCookie.MatchString(sc) {
+		t.Errorf("Set-Cookie = %q", sc)
+	}
+	if resp.Header.Get("Vary") != "Cookie" || resp.Header.Get("Cache-Control") != `no-cache="Set-Cookie"` {
+		t.Errorf("headers %v", resp.Header)
+	}
+	resp, body := a.get("/get")
+	if body != "hello" {
+		t.Errorf("/get = %q, want hello", body)
+	}
+	if sc := resp.Header.Get("Set-Cookie"); sc != "" {
+		t.Errorf("unmodified session wrote Set-Cookie %q", sc)
+	}
+}
+
+func TestRenewTokenThroughEchoKeepsValuesUnderANewToken(t *testing.T) {
+	a := newApp(t, scs.New())
+	a.get("/put?v=kept")
+	old := a.token()
+	if resp, _ := a.get("/renew"); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("/renew: %d", resp.StatusCode)
+	}
+	if a.token() == old || a.token() == "" {
+		t.Fatalf("token %q after renew, was %q", a.token(), old)
+	}
+	if _, body := a.get("/get"); body != "kept" {
+		t.Errorf("/get after renew = %q", body)
+	}
+	req, _ := http.NewRequest(http.MethodGet, a.srv.URL+"/get", nil)
+	req.AddCookie(&http.Cookie{Name: "session", Value: old})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if b, _ := io.ReadAll(resp.Body); len(b) != 0 {
+		t.Errorf("old token still reads %q", b)
+	}
+}
+
+func TestDestroyThroughEchoExpiresTheCookie(t *testing.T) {
+	a := newApp(t, scs.New())
+	a.get("/put?v=gone")
+	resp, _ := a.get("/destroy")
+	if sc := resp.Header.Get("Set-Cookie"); !strings.Contains(sc, "Max-Age=0") && !strings.Contains(sc, "Max-Age=-") {
+		t.Errorf("Set-Cookie after Destroy = %q, want an expired cookie", sc)
+	}
+	if a.token() != "" {
+		t.Errorf("the jar still holds %q", a.token())
+	}
+	if _, body := a.get("/get"); body != "" {
+		t.Errorf("/get after destroy = %q", body)
+	}
+}
+
+// TestStreamingResponseCarriesTheCookie checks that a handler which sends
+// its headers and first chunk before it finishes (c.Stream's WriteHeader,
+// then Flush) has the cookie in those headers, and the session is saved by
+// then.
+func TestStreamingResponseCarriesTheCookie(t *testing.T) {
+	sm := scs.New()
+	a := newApp(t, sm)
+	release := make(chan struct{})
+	a.e.GET("/stream", func(c echo.Context) error {
+		sm.Put(c.Request().Context(), "msg", "streamed")
+		c.Response().Header().Set(echo.HeaderContentType, "text/event-stream")
+		c.Response().WriteHeader(http.StatusOK)
+		io.WriteString(c.Response(), "data: one\n\n")
+		c.Response().Flush()
+		<-release
+		return c.Stream(http.StatusOK, "text/event-stream", strings.NewReader("data: two\n\n"))
+	})
+	resp, err := a.client.Get(a.srv.URL + "/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	// The handler is still blocked: these headers left with the first chunk.
+	if sc := resp.Header.Get("Set-Cookie"); !sessionCookie.MatchString(sc) {
+		t.Errorf("Set-Cookie = %q", sc)
+	}
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if err != nil || line != "data: one\n" {
+		t.Fatalf("first chunk %q, %v", line, err)
+	}
+	if _, body := a.get("/get"); body != "streamed" {
+		t.Errorf("/get while streaming = %q", body)
+	}
+	close(release)
+}
+
+// TestFlushBeforeAnyWriteCarriesTheCookie checks a handler that flushes
+// before writing: Echo's Response.Flush skips its own WriteHeader, and the
+// headers leave with the flush.
+func TestFlushBeforeAnyWriteCarriesTheCookie(t *testing.T) {
+	sm := scs.New()
+	a := newApp(t, sm)
+	release := make(chan struct{})
+	a.e.GET("/flush", func(c echo.Context) error {
+		sm.Put(c.Request().Context(), "msg", "flushed")
+		c.Response().Flush()
+		<-release
+		return nil
+	})
+	resp, err := a.client.Get(a.srv.URL + "/flush")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if sc := resp.Header.Get("Set-Cookie"); !sessionCookie.MatchString(sc) {
+		t.Errorf("Set-Cookie = %q", sc)
+	}
+	close(release)
+	io.Copy(io.Discard, resp.Body)
+	if _, body := a.get("/get"); body != "flushed" {
+		t.Errorf("/get = %q", body)
+	}
+}
+
+// TestHandlerErrorResponseCarriesTheCookie checks that a session changed by a
+// handler that then returns an error is saved, and that the response written
+// by Echo's HTTPErrorHandler carries its cookie.
+func TestHandlerErrorResponseCarriesTheCookie(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		code int
+	}{
+		{"HTTPError", echo.NewHTTPError(http.StatusTeapot, "no coffee"), http.StatusTeapot},
+		{"plain error", errors.New("boom"), http.StatusInternalServerError},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sm := scs.New()
+			a := newApp(t, sm)
+			a.e.GET("/fail", func(c echo.Context) error {
+				sm.Put(c.Request().Context(), "msg", "despite the error")
+				return tc.err
+			})
+			resp, _ := a.get("/fail")
+			if resp.StatusCode != tc.code {
+				t.Errorf("status %d, want %d", resp.StatusCode, tc.code)
+			}
+			if sc := resp.Header.Get("Set-Cookie"); !sessionCookie.MatchString(sc) {
+				t.Errorf("Set-Cookie = %q", sc)
+			}
+			if _, body := a.get("/get"); body != "despite the error" {
+				t.Errorf("/get = %q", body)
+			}
+		})
+	}
+}
+
+// TestCookieIsSetBeforeEchoCommits checks Echo's Committed state against
+// the cookie: once Committed is true the cookie is in the sent headers, and
+// a change after that is not saved, since its cookie could not be sent.
+func TestCookieIsSetBeforeEchoCommits(t *testing.T) {
+	sm := scs.New()
+	a := newApp(t, sm)
+	var before, after bool
+	var cookieAtCommit string
+	a.e.GET("/commit", func(c echo.Context) error {
+		ctx := c.Request().Context()
+		sm.Put(ctx, "msg", "first")
+		before = c.Response().Committed
+		if err := c.String(http.StatusCreated, "done"); err != nil {
+			return err
+		}
+		after = c.Response().Committed
+		cookieAtCommit = c.Response().Header().Get("Set-Cookie")
+		sm.Put(ctx, "msg", "too late")
+		return nil
+	})
+	resp, body := a.get("/commit")
+	if before || !after {
+		t.Errorf("Committed before/after writing = %v/%v, want false/true", before, after)
+	}
+	if resp.StatusCode != http.StatusCreated || body != "done" {
+		t.Errorf("response %d %q", resp.StatusCode, body)
+	}
+	if !sessionCookie.MatchString(cookieAtCommit) || resp.Header.Get("Set-Cookie") != cookieAtCommit {
+		t.Errorf("Set-Cookie at commit %q, received %q", cookieAtCommit, resp.Header.Get("Set-Cookie"))
+	}
+	if _, body := a.get("/get"); body != "first" {
+		t.Errorf("/get = %q, want the value saved at commit", body)
+	}
+}
+
+func TestEmptyResponseStillSaves(t *testing.T) {
+	sm := scs.New()
+	a := newApp(t, sm)
+	a.e.GET("/silent", func(c echo.Context) error {
+		sm.Put(c.Request().Context(), "msg", "silent")
+		return nil
+	})
+	if resp, _ := a.get("/silent"); !sessionCookie.MatchString(resp.Header.Get("Set-Cookie")) {
+		t.Errorf("Set-Cookie = %q", resp.Header.Get("Set-Cookie"))
+	}
+	if _, body := a.get("/get"); body != "silent" {
+		t.Errorf("/get = %q", body)
+	}
+}
+
+// failingStore is a memstore whose Commit fails once fail is set.
+type failingStore struct {
+	*memstore.MemStore
+	fail bool
+}
+
+func (s *failingStore) Commit(token string, b []byte, expiry time.Time) error {
+	if s.fail {
+		return errors.New("disk full")
+	}
+	return s.MemStore.Commit(token, b, expiry)
+}
+
+// TestSaveFailureIsAnsweredByErrorFunc checks that when the store fails as
+// the handler's status line is about to leave, ErrorFunc's answer is what the client gets, without the
+// handler's status or body appended.
+func TestSaveFailureIsAnsweredByErrorFunc(t *testing.T) {
+	sm := scs.New()
+	sm.Store = &failingStore{MemStore: memstore.NewWithCleanupInterval(0), fail: true}
+	var gotErr error
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		gotErr = err
+		http.Error(w, "session store down", http.StatusServiceUnavailable)
+	}
+	a := newApp(t, sm)
+	var writeErr error
+	a.e.GET("/write", func(c echo.Context) error {
+		sm.Put(c.Request().Context(), "msg", "x")
+		c.Response().WriteHeader(http.StatusOK)
+		_, writeErr = io.WriteString(c.Response(), "handler body")
+		return nil
+	})
+	resp, body := a.get("/write")
+	if resp.StatusCode != http.StatusServiceUnavailable || body != "session store down\n" {
+		t.Errorf("response %d %q", resp.StatusCode, body)
+	}
+	if gotErr == nil || !strings.Contains(gotErr.Error(), "disk full") {
+		t.Errorf("ErrorFunc got %v", gotErr)
+	}
+	if !errors.Is(writeErr, scs.ErrCommitFailed) {
+		t.Errorf("handler's write returned %v, want ErrCommitFailed", writeErr)
+	}
+	// Also when nothing was written: the middleware saves after the handler.
+	resp, body = a.get("/put?v=x")
+	if resp.StatusCode != http.StatusServiceUnavailable || body != "session store down\n" {
+		t.Errorf("/put response %d %q", resp.StatusCode, body)
+	}
+}
+
+func TestLoadAndSaveHeaderCarriesTheTokenInAHeader(t *testing.T) {
+	sm := scs.New()
+	e := echo.New()
+	e.Use(LoadAndSaveHeader(sm, "x-session"))
+	e.GET("/put", func(c echo.Context) error {
+		sm.Put(c.Request().Context(), "msg", "by header")
+		return c.NoContent(http.StatusNoContent)
+	})
+	e.GET("/get", func(c echo.Context) error {
+		return c.String(http.StatusOK, sm.GetString(c.Request().Context(), "msg"))
+	})
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/put")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	token := resp.Header.Get("X-Session")
+	if len(token) != 43 || resp.Header.Get("Set-Cookie") != "" || resp.Header.Get("Vary") != "X-Session" {
+		t.Fatalf("headers %v", resp.Header)
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/get", nil)
+	req.Header.Set("X-Session", token)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if b, _ := io.ReadAll(resp.Body); string(b) != "by header" {
+		t.Errorf("/get = %q", b)
+	}
+}
+
+// TestInsideNetHTTPLoadAndSaveTheOuterOneSaves checks that echoscs under
+// sm.LoadAndSave of the same manager loads nothing twice.
+func TestInsideNetHTTPLoadAndSaveTheOuterOneSaves(t *testing.T) {
+	sm := scs.New()
+	e := echo.New()
+	e.Use(LoadAndSave(sm))
+	e.GET("/put", func(c echo.Context) error {
+		sm.Put(c.Request().Context(), "msg", "outer")
+		return c.NoContent(http.StatusNoContent)
+	})
+	srv := httptest.NewServer(sm.LoadAndSave(e))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/put")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if n := len(resp.Header.Values("Set-Cookie")); n != 1 {
+		t.Errorf("%d Set-Cookie headers, want 1", n)
+	}
+}

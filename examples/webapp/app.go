@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"html/template"
+	"log"
+	"net/http"
+	"time"
+
+	"github.com/seed3bbca6c1/scs"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+var templates = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+
+// Session keys. Values are gob-encoded: strings need no registration.
+const (
+	keyUser  = "user"  // the logged-in user's name; absent when logged out
+	keyFlash = "flash" // a message for the next page, shown once
+	keyCSRF  = "csrf"  // the per-session anti-CSRF token
+	keyNote  = "note"  // what the user saved on the account page
+)
+
+// user is an account. A real application keeps these in its database with
+// a bcrypt or argon2 password hash; plain text keeps the example short.
+type user struct {
+	name, password string
+}
+
+func demoUsers() map[string]user {
+	return map[string]user{
+		"alice": {"alice", "wonderland"},
+		"bob":   {"bob", "builder"},
+	}
+}
+
+// app holds what the handlers share.
+type app struct {
+	sessions *scs.SessionManager
+	users    map[string]user
+}
+
+// newApp configures sessionManager as a web application wants it.
+func newApp(sessionManager *scs.SessionManager, users map[string]user) *app {
+	sessionManager.Lifetime = 7 * 24 * time.Hour // what "remember me" keeps
+	sessionManager.IdleTimeout = 2 * time.Hour
+	sessionManager.Cookie.Name = "webapp_session"
+	sessionManager.Cookie.HttpOnly = true                 // no JavaScript access
+	sessionManager.Cookie.SameSite = http.SameSiteLaxMode // not sent on cross-site POSTs
+	// A cookie that ends with the browser unless the user ticks "remember me".
+	sessionManager.Cookie.Persist = false
+	// Behind HTTPS (always, in production) set Secure too:
+	// sessionManager.Cookie.Secure = true
+	// The store holds SHA-256 hashes of the tokens, so a leaked store
+	// does not hand out live sessions.
+	sessionManager.HashTokenInStore = true
+	return &app{sessions: sessionManager, users: users}
+}
+
+// routes is the application's handler: Go 1.22 method patterns, private
+// pages behind requireLogin, every form behind checkCSRF, and LoadAndSave
+// around all of it.
+func (a *app) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", a.home)
+	mux.HandleFunc("GET /login", a.loginForm)
+	mux.Handle("POST /login", a.checkCSRF(http.HandlerFunc(a.login)))
+	mux.Handle("GET /account", a.requireLogin(http.HandlerFunc(a.account)))
+	mux.Handle("POST /account/note", a.checkCSRF(a.requireLogin(http.HandlerFunc(a.saveNote))))
+	mux.Handle("POST /logout", a.checkCSRF(http.HandlerFunc(a.logout)))
+	mux.Handle("POST /logout-everywhere", a.checkCSRF(a.requireLogin(http.HandlerFunc(a.logoutEverywhere))))
+	return a.sessions.LoadAndSave(mux)
+}
+
+// page is what every template gets.
+type page struct {
+	User  string
+	Flash string
+	CSRF  string
+	Note  string
+	Error string
+}
+
+// render fills in the session's user, flash (removed as it is read, so it
+// shows once) and, where the page has a form, the CSRF token, then executes
+// the template name. Anonymous visitors get a session (and a cookie) only
+// once they need one: for a flash, or for the login form's token.
+func (a *app) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	ctx := r.Context()
+	p.User = a.sessions.GetString(ctx, keyUser)
+	p.Flash = a.sessions.PopString(ctx, keyFlash)
+	if p.User != "" || name == "login.html" {
+		p.CSRF = a.csrfToken(ctx)
+	}
+	a.write(w, status, name, p)
+}
+
+// write executes the template name with p, touching no session.
+func (a *app) write(w http.ResponseWriter, status int, name string, p page) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := templates.ExecuteTemplate(w, name, p); err != nil {
+		log.Printf("webapp: render %s: %v", name, err)
+	}
+}
+
+func (a *app) home(w http.ResponseWriter, r *http.Request) {
+	a.render(w, r, http.StatusOK, "home.html", page{})
+}
+
+func (a *app) loginForm(w http.ResponseWriter, r *http.Request) {
+	a.render(w, r, http.StatusOK, "login.html", page{})
+}
+
+func (a *app) login(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	u, ok := a.users[r.PostFormValue("username")]
+	if !ok || subtle.ConstantTimeCompare([]byte(u.password), []byte(r.PostFormValue("password"))) != 1 {
+		a.render(w, r, http.StatusUnauthorized, "login.html", page{Error: "Unknown user name or wrong password."})
+		return
+	}
+	// A new token whenever privileges change: a token an attacker planted
+	// before the login (session fixation) is worth nothing after it.
+	if err := a.sessions.RenewToken(ctx); err != nil {
+		a.serverError(w, err)
+		return
+	}
+	a.sessions.Remove(ctx, keyCSRF) // a fresh CSRF token with the new session
+	a.sessions.Put(ctx, keyUser, u.name)
+	// Persist is false, so the cookie ends with the browser unless the user
+	// asked to be remembered: then it lasts the session's Lifetime.
+	a.sessions.RememberMe(ctx, r.PostFormValue("remember") == "on")
+	a.sessions.Put(ctx, keyFlash, "Welcome back, "+u.name+"!")
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
+
+func (a *app) account(w http.ResponseWriter, r *http.Request) {
+	a.render(w, r, http.StatusOK, "account.html", page{Note: a.sessions.GetString(r.Context(), keyNote)})
+}
+
+func (a *app) saveNote(w http.ResponseWriter, r *http.Request) {
+	a.sessions.Put(r.Context(), keyNote, r.PostFormValue("note"))
+	a.sessions.Put(r.Context(), keyFlash, "Note saved.")
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
+
+func (a *app) logout(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	// Destroy deletes the session from the store and expires the cookie;
+	// what is put afterwards goes into a fresh, anonymous session.
+	if err := a.sessions.Destroy(ctx); err != nil {
+		a.serverError(w, err)
+		return
+	}
+	a.sessions.Put(ctx, keyFlash, "You have been logged out.")
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// logoutEverywhere destroys every session of the current user, on every
+// device. Iterate visits each session in the store; its context works with
+// Destroy whether or not the store holds hashed tokens. Iterate reads the
+// whole store: a site with many sessions keeps an index of sessions per
+// user instead.
+func (a *app) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	name := a.sessions.GetString(ctx, keyUser)
+	err := a.sessions.Iterate(ctx, func(sctx context.Context) error {
+		if a.sessions.GetString(sctx, keyUser) != name {
+			return nil
+		}
+		return a.sessions.Destroy(sctx)
+	})
+	if err == nil {
+		err = a.sessions.Destroy(ctx) // this request's copy, and its cookie
+	}
+	if err != nil {
+		a.serverError(w, err)
+		return
+	}
+	a.sessions.Put(ctx, keyFlash, "You have been logged out on every device.")
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// requireLogin sends anonymous visitors to the login page, and tells
+// browsers and proxies not to keep private pages: after logging out, the
+// Back button must not show them from the cache.
+func (a *app) requireLogin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		if !a.sessions.Exists(r.Context(), keyUser) {
+			a.sessions.Put(r.Context(), keyFlash, "Please log in first.")
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkCSRF refuses a POST whose form does not carry the session's CSRF
+// token. SameSite=Lax already keeps the session cookie off cross-site POSTs
+// in current browsers; the token also covers older browsers and requests
+// from a sibling subdomain, which count as same-site. The refusal touches
+// no session: a cross-site POST arrives without the cookie, and answering
+// it with a new session's cookie would log the victim out.
+func (a *app) checkCSRF(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		want := a.sessions.GetString(r.Context(), keyCSRF)
+		got := r.PostFormValue("csrf_token")
+		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
+			w.Header().Set("Cache-Control", "no-store")
+			a.write(w, http.StatusForbidden, "forbidden.html", page{})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// csrfToken returns the session's CSRF token, making one on first use.
+func (a *app) csrfToken(ctx context.Context) string {
+	if t := a.sessions.GetString(ctx, keyCSRF); t != "" {
+		return t
+	}
+	t := rand.Text() // 128 bits from crypto/rand
+	a.sessions.Put(ctx, keyCSRF, t)
+	return t
+}
+
+func (a *app) serverError(w http.ResponseWriter, err error) {
+	log.Printf("webapp: %v", err)
+	http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+}

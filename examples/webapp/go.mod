@@ -1,0 +1,31 @@
+module github.com/seed3bbca6c1/scs/examples/webapp
+
+go 1.26
+
+require (
+	github.com/chromedp/cdproto v0.160.1
+	github.com/chromedp/chromedp v0.23.1
+	github.com/gomodule/redigo v1.9.3
+	github.com/jackc/pgx/v5 v5.12.0
+	github.com/mattn/go-sqlite3 v1.14.53
+	github.com/seed3bbca6c1/scs v0.0.0-00010101000000-000000000000
+	github.com/seed3bbca6c1/scs/pgxstore v0.0.0-00010101000000-000000000000
+	github.com/seed3bbca6c1/scs/redisstore v0.0.0-00010101000000-000000000000
+	github.com/seed3bbca6c1/scs/sqlite3store v0.0.0-00010101000000-000000000000
+)
+
+require (
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+	github.com/jackc/pgpassfile v1.0.0 // indirect
+	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/jackc/puddle/v2 v2.2.3 // indirect
+	golang.org/x/sync v0.22.0 // indirect
+	golang.org/x/text v0.41.0 // indirect
+)
+
+replace (
+	github.com/seed3bbca6c1/scs => ../../
+	github.com/seed3bbca6c1/scs/pgxstore => ../../pgxstore
+	github.com/seed3bbca6c1/scs/redisstore => ../../redisstore
+	github.com/seed3bbca6c1/scs/sqlite3store => ../../sqlite3store
+)

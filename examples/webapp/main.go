@@ -1,0 +1,119 @@
+// Command webapp is a small but complete web application on scs sessions, to
+// copy from: log in (with a new token, and "remember me"), log out, log out
+// everywhere, flash messages, CSRF-safe forms and private pages that
+// browsers do not cache.
+//
+//	go run -C examples/webapp .                    # SQLite file webapp.db
+//	go run -C examples/webapp . -store postgres -dsn postgres://postgres@127.0.0.1:5432/postgres
+//	go run -C examples/webapp . -store redis -redis 127.0.0.1:6379
+//
+// Then open http://127.0.0.1:4000 and log in as alice / wonderland.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"time"
+
+	"github.com/gomodule/redigo/redis"
+	"github.com/jackc/pgx/v5/pgxpool"
+	_ "github.com/mattn/go-sqlite3"
+
+	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/pgxstore"
+	"github.com/seed3bbca6c1/scs/redisstore"
+	"github.com/seed3bbca6c1/scs/sqlite3store"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:4000", "address to listen on")
+	store := flag.String("store", "sqlite3", "session store: sqlite3, postgres or redis")
+	dbPath := flag.String("db", "webapp.db", "SQLite database file (-store sqlite3)")
+	dsn := flag.String("dsn", "postgres://postgres@127.0.0.1:5432/postgres", "PostgreSQL URL (-store postgres)")
+	redisAddr := flag.String("redis", "127.0.0.1:6379", "Redis address (-store redis)")
+	redisPrefix := flag.String("redis-prefix", "scs:session:", "Redis key prefix (-store redis)")
+	flag.Parse()
+
+	sessionManager := scs.New()
+	s, closeStore, err := openStore(storeConfig{*store, *dbPath, *dsn, *redisAddr, *redisPrefix})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer closeStore()
+	sessionManager.Store = s
+
+	srv := &http.Server{
+		Addr:              *addr,
+		Handler:           newApp(sessionManager, demoUsers()).routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	log.Printf("webapp: %s store, listening on http://%s", *store, *addr)
+	log.Fatal(srv.ListenAndServe())
+}
+
+// storeConfig is what the flags say about the session store.
+type storeConfig struct {
+	kind        string // sqlite3, postgres or redis
+	dbPath      string // SQLite database file
+	dsn         string // PostgreSQL URL
+	redisAddr   string // Redis host:port
+	redisPrefix string // Redis key prefix
+}
+
+// openStore opens the session store c names, creating its table where the
+// store needs one, and returns a func that closes it.
+func openStore(c storeConfig) (scs.Store, func(), error) {
+	switch c.kind {
+	case "sqlite3":
+		db, err := sql.Open("sqlite3", c.dbPath)
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := db.Exec(sqliteSchema); err != nil {
+			db.Close()
+			return nil, nil, fmt.Errorf("webapp: create sessions table: %w", err)
+		}
+		st := sqlite3store.New(db)
+		return st, func() { st.StopCleanup(); db.Close() }, nil
+	case "postgres":
+		pool, err := pgxpool.New(context.Background(), c.dsn)
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := pool.Exec(context.Background(), postgresSchema); err != nil {
+			pool.Close()
+			return nil, nil, fmt.Errorf("webapp: create sessions table: %w", err)
+		}
+		st := pgxstore.New(pool)
+		return st, func() { st.StopCleanup(); pool.Close() }, nil
+	case "redis":
+		pool := &redis.Pool{
+			MaxIdle: 10,
+			Dial:    func() (redis.Conn, error) { return redis.Dial("tcp", c.redisAddr) },
+		}
+		return redisstore.NewWithPrefix(pool, c.redisPrefix), func() { pool.Close() }, nil
+	}
+	return nil, nil, fmt.Errorf("webapp: unknown -store %q: want sqlite3, postgres or redis", c.kind)
+}
+
+// The tables of sqlite3store and pgxstore, as their READMEs give them. A real
+// application creates them with its other migrations.
+const (
+	sqliteSchema = `CREATE TABLE IF NOT EXISTS sessions (
+	token TEXT PRIMARY KEY,
+	data BLOB NOT NULL,
+	expiry REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_expiry_idx ON sessions(expiry);`
+
+	postgresSchema = `CREATE TABLE IF NOT EXISTS sessions (
+	token TEXT PRIMARY KEY,
+	data BYTEA NOT NULL,
+	expiry TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_expiry_idx ON sessions (expiry);`
+)

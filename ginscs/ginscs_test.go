@@ -1,0 +1,362 @@
+package ginscs
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/memstore"
+)
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// app is a Gin application behind LoadAndSave on a real HTTP server, with a
+// client that keeps cookies.
+type app struct {
+	t      *testing.T
+	sm     *scs.SessionManager
+	g      *gin.Engine
+	srv    *httptest.Server
+	client *http.Client
+}
+
+func newApp(t *testing.T, sm *scs.SessionManager, outer ...gin.HandlerFunc) *app {
+	t.Helper()
+	g := gin.New()
+	g.Use(outer...)
+	g.Use(LoadAndSave(sm))
+	g.GET("/put", func(c *gin.Context) {
+		sm.Put(c.Request.Context(), "msg", c.Query("v"))
+		c.String(http.StatusOK, "ok")
+	})
+	g.GET("/get", func(c *gin.Context) {
+		c.String(http.StatusOK, sm.GetString(c.Request.Context(), "msg"))
+	})
+	g.GET("/renew", func(c *gin.Context) {
+		if err := sm.RenewToken(c.Request.Context()); err != nil {
+			c.AbortWithError(http.StatusInternalServerError, err)
+			return
+		}
+		c.Status(http.StatusNoContent)
+	})
+	g.GET("/destroy", func(c *gin.Context) {
+		if err := sm.Destroy(c.Request.Context()); err != nil {
+			c.AbortWithError(http.StatusInternalServerError, err)
+			return
+		}
+		c.Status(http.StatusNoContent)
+	})
+	srv := httptest.NewServer(g)
+	t.Cleanup(srv.Close)
+	jar, _ := cookiejar.New(nil)
+	return &app{t: t, sm: sm, g: g, srv: srv, client: &http.Client{Jar: jar}}
+}
+
+// get requests path and returns the response with its body read.
+func (a *app) get(path string) (*http.Response, string) {
+	a.t.Helper()
+	resp, err := a.client.Get(a.srv.URL + path)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+// token is the session cookie the client holds, or "".
+func (a *app) token() string {
+	u, _ := url.Parse(a.srv.URL)
+	for _, c := range a.client.Jar.Cookies(u) {
+		if c.Name == a.sm.Cookie.Name {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+var sessionCookie = regexp.MustCompile(`^session=[A-Za-z0-9_-]{43}; Path=/; Expires=[^;]+; Max-Age=86400; HttpOnly; SameSite=Lax$`)
+
+func TestPutThenGetThroughGin(t *testing.T) {
+	a := newApp(t, scs.New())
+	resp, _ := a.get("/put?v=hello")
+	if sc := resp.Header.Get("Set-Cookie"); !sessionCookie.MatchString(sc) {
+		t.Errorf("Set-Cookie = %q", sc)
+	}
+	if resp.Header.Get("Vary") != "Cookie" || resp.Header.Get("Cache-Control") != `no-cache="Set-Cookie"` {
+		t.Errorf("headers %v", resp.Header)
+	}
+	resp, body := a.get("/get")
+	if body != "hello" {
+		t.Errorf("/get = %q, want hello", body)
+	}
+	if sc := resp.Header.Get("Set-Cookie"); sc != "" {
+		t.Errorf("unmodified session wrote Set-Cookie %q", sc)
+	}
+}
+
+func TestRenewTokenThroughGinKeepsValuesUnderANewToken(t *testing.T) {
+	a := newApp(t, scs.New())
+	a.get("/put?v=kept")
+	old := a.token()
+	if resp, _ := a.get("/renew"); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("/renew: %d", resp.StatusCode)
+	}
+	if a.token() == old || a.token() == "" {
+		t.Fatalf("token %q after renew, was %q", a.token(), old)
+	}
+	if _, body := a.get("/get"); body != "kept" {
+		t.Errorf("/get after renew = %q", body)
+	}
+	req, _ := http.NewRequest(http.MethodGet, a.srv.URL+"/get", nil)
+	req.AddCookie(&http.Cookie{Name: "session", Value: old})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if b, _ := io.ReadAll(resp.Body); len(b) != 0 {
+		t.Errorf("old token still reads %q", b)
+	}
+}
+
+// TestDestroyThroughGinExpiresTheCookie also covers a handler that only sets
+// a status: Gin writes it after the middleware returned.
+func TestDestroyThroughGinExpiresTheCookie(t *testing.T) {
+	a := newApp(t, scs.New())
+	a.get("/put?v=gone")
+	resp, _ := a.get("/destroy")
+	if resp.StatusCode != http.StatusNoContent {
+		t.Errorf("status %d", resp.StatusCode)
+	}
+	if sc := resp.Header.Get("Set-Cookie"); !strings.Contains(sc, "Max-Age=0") && !strings.Contains(sc, "Max-Age=-") {
+		t.Errorf("Set-Cookie after Destroy = %q, want an expired cookie", sc)
+	}
+	if a.token() != "" {
+		t.Errorf("the jar still holds %q", a.token())
+	}
+	if _, body := a.get("/get"); body != "" {
+		t.Errorf("/get after destroy = %q", body)
+	}
+}
+
+// TestStreamingResponseCarriesTheCookie checks that c.Stream's first flush
+// sends the cookie, and the session is saved by then.
+func TestStreamingResponseCarriesTheCookie(t *testing.T) {
+	sm := scs.New()
+	a := newApp(t, sm)
+	release := make(chan struct{})
+	a.g.GET("/stream", func(c *gin.Context) {
+		sm.Put(c.Request.Context(), "msg", "streamed")
+		c.Header("Content-Type", "text/event-stream")
+		step := 0
+		c.Stream(func(w io.Writer) bool {
+			step++
+			if step == 2 {
+				<-release
+			}
+			io.WriteString(w, "data: chunk\n\n")
+			return step < 2
+		})
+	})
+	resp, err := a.client.Get(a.srv.URL + "/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	// The handler is still blocked: these headers left with the first chunk.
+	if sc := resp.Header.Get("Set-Cookie"); !sessionCookie.MatchString(sc) {
+		t.Errorf("Set-Cookie = %q", sc)
+	}
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if err != nil || line != "data: chunk\n" {
+		t.Fatalf("first chunk %q, %v", line, err)
+	}
+	if _, body := a.get("/get"); body != "streamed" {
+		t.Errorf("/get while streaming = %q", body)
+	}
+	close(release)
+}
+
+// TestHandlerErrorResponseCarriesTheCookie checks both of Gin's error
+// styles: AbortWithError in the handler, and c.Error left for an error
+// middleware further out, which renders after LoadAndSave has returned.
+func TestHandlerErrorResponseCarriesTheCookie(t *testing.T) {
+	renderErrors := func(c *gin.Context) {
+		c.Next()
+		if len(c.Errors) > 0 && !c.Writer.Written() {
+			c.JSON(http.StatusBadGateway, gin.H{"error": c.Errors.Last().Error()})
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		handler gin.HandlerFunc
+		code    int
+	}{
+		{"AbortWithError", func(c *gin.Context) {
+			c.AbortWithError(http.StatusTeapot, errors.New("no coffee"))
+		}, http.StatusTeapot},
+		{"c.Error and an outer middleware", func(c *gin.Context) {
+			c.Error(errors.New("upstream down"))
+		}, http.StatusBadGateway},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sm := scs.New()
+			a := newApp(t, sm, renderErrors)
+			a.g.GET("/fail", func(c *gin.Context) {
+				sm.Put(c.Request.Context(), "msg", "despite the error")
+				tc.handler(c)
+			})
+			resp, _ := a.get("/fail")
+			if resp.StatusCode != tc.code {
+				t.Errorf("status %d, want %d", resp.StatusCode, tc.code)
+			}
+			if sc := resp.Header.Get("Set-Cookie"); !sessionCookie.MatchString(sc) {
+				t.Errorf("Set-Cookie = %q", sc)
+			}
+			if _, body := a.get("/get"); body != "despite the error" {
+				t.Errorf("/get = %q", body)
+			}
+		})
+	}
+}
+
+// TestCookieIsSetBeforeGinWrites checks Gin's Written state against the
+// cookie: once Written is true the cookie is in the sent headers, and a
+// change after that is not saved, since its cookie could not be sent.
+func TestCookieIsSetBeforeGinWrites(t *testing.T) {
+	sm := scs.New()
+	a := newApp(t, sm)
+	var before, after bool
+	var cookieAtWrite string
+	a.g.GET("/commit", func(c *gin.Context) {
+		ctx := c.Request.Context()
+		sm.Put(ctx, "msg", "first")
+		before = c.Writer.Written()
+		c.String(http.StatusCreated, "done")
+		after = c.Writer.Written()
+		cookieAtWrite = c.Writer.Header().Get("Set-Cookie")
+		sm.Put(ctx, "msg", "too late")
+	})
+	resp, body := a.get("/commit")
+	if before || !after {
+		t.Errorf("Written before/after writing = %v/%v, want false/true", before, after)
+	}
+	if resp.StatusCode != http.StatusCreated || body != "done" {
+		t.Errorf("response %d %q", resp.StatusCode, body)
+	}
+	if !sessionCookie.MatchString(cookieAtWrite) || resp.Header.Get("Set-Cookie") != cookieAtWrite {
+		t.Errorf("Set-Cookie at write %q, received %q", cookieAtWrite, resp.Header.Get("Set-Cookie"))
+	}
+	if _, body := a.get("/get"); body != "first" {
+		t.Errorf("/get = %q, want the value saved at write", body)
+	}
+}
+
+// failingStore is a memstore whose Commit fails.
+type failingStore struct{ *memstore.MemStore }
+
+func (s failingStore) Commit(string, []byte, time.Time) error {
+	return errors.New("disk full")
+}
+
+// TestSaveFailureIsAnsweredByErrorFunc checks that when the store fails as
+// the handler writes, ErrorFunc's answer is what the client gets, without
+// the handler's status or body, and the rest of the chain is aborted.
+func TestSaveFailureIsAnsweredByErrorFunc(t *testing.T) {
+	sm := scs.New()
+	sm.Store = failingStore{memstore.NewWithCleanupInterval(0)}
+	var gotErr error
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		gotErr = err
+		http.Error(w, "session store down", http.StatusServiceUnavailable)
+	}
+	a := newApp(t, sm)
+	var writeErr error
+	var aborted bool
+	a.g.GET("/write", func(c *gin.Context) {
+		sm.Put(c.Request.Context(), "msg", "x")
+		c.Status(http.StatusOK)
+		_, writeErr = c.Writer.WriteString("handler body")
+		aborted = c.IsAborted()
+	})
+	resp, body := a.get("/write")
+	if resp.StatusCode != http.StatusServiceUnavailable || body != "session store down\n" {
+		t.Errorf("response %d %q", resp.StatusCode, body)
+	}
+	if gotErr == nil || !strings.Contains(gotErr.Error(), "disk full") {
+		t.Errorf("ErrorFunc got %v", gotErr)
+	}
+	if !errors.Is(writeErr, scs.ErrCommitFailed) || !aborted {
+		t.Errorf("handler's write returned %v, aborted %v; want ErrCommitFailed, true", writeErr, aborted)
+	}
+}
+
+func TestLoadAndSaveHeaderCarriesTheTokenInAHeader(t *testing.T) {
+	sm := scs.New()
+	g := gin.New()
+	g.Use(LoadAndSaveHeader(sm, "x-session"))
+	g.GET("/put", func(c *gin.Context) {
+		sm.Put(c.Request.Context(), "msg", "by header")
+		c.Status(http.StatusNoContent)
+	})
+	g.GET("/get", func(c *gin.Context) {
+		c.String(http.StatusOK, sm.GetString(c.Request.Context(), "msg"))
+	})
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/put")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	token := resp.Header.Get("X-Session")
+	if len(token) != 43 || resp.Header.Get("Set-Cookie") != "" || resp.Header.Get("Vary") != "X-Session" {
+		t.Fatalf("headers %v", resp.Header)
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/get", nil)
+	req.Header.Set("X-Session", token)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if b, _ := io.ReadAll(resp.Body); string(b) != "by header" {
+		t.Errorf("/get = %q", b)
+	}
+}
+
+// TestInsideNetHTTPLoadAndSaveTheOuterOneSaves checks that ginscs under
+// sm.LoadAndSave of the same manager loads nothing twice.
+func TestInsideNetHTTPLoadAndSaveTheOuterOneSaves(t *testing.T) {
+	sm := scs.New()
+	g := gin.New()
+	g.Use(LoadAndSave(sm))
+	g.GET("/put", func(c *gin.Context) {
+		sm.Put(c.Request.Context(), "msg", "outer")
+		c.Status(http.StatusNoContent)
+	})
+	srv := httptest.NewServer(sm.LoadAndSave(g))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/put")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if n := len(resp.Header.Values("Set-Cookie")); n != 1 {
+		t.Errorf("%d Set-Cookie headers, want 1", n)
+	}
+}
