@@ -7,20 +7,19 @@ import (
 	"time"
 )
 
-// maxCookieHeader bounds how much of the Cookie headers cookieValue reads:
-// browsers send at most a few KiB, and a larger header is not ours to parse.
-const maxCookieHeader = 16 << 10
+// maxCookieValue bounds the length of a session cookie value that
+// cookieValue returns: a token is 43 characters, so a longer value cannot be
+// one and is treated as no cookie. The rest of the Cookie header is not
+// bounded here: the scan allocates nothing, and net/http's
+// Server.MaxHeaderBytes bounds the header as a whole.
+const maxCookieValue = 256
 
 // cookieValue returns the value of the first cookie called name in r, or ""
-// when there is none. Unlike r.Cookie it allocates nothing: it scans the
-// Cookie headers in place. Quotes around the value are removed.
+// when there is none or its value is longer than maxCookieValue. Unlike
+// r.Cookie it allocates nothing: it scans the Cookie headers in place, however
+// many other cookies they carry. Quotes around the value are removed.
 func cookieValue(r *http.Request, name string) string {
-	read := 0
 	for _, line := range r.Header["Cookie"] {
-		read += len(line)
-		if read > maxCookieHeader {
-			return ""
-		}
 		for len(line) > 0 {
 			var part string
 			part, line, _ = strings.Cut(line, ";")
@@ -32,6 +31,9 @@ func cookieValue(r *http.Request, name string) string {
 			v = strings.TrimRight(v, " \t")
 			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
 				v = v[1 : len(v)-1]
+			}
+			if len(v) > maxCookieValue {
+				return ""
 			}
 			return v
 		}

@@ -762,7 +762,7 @@ func TestCookieValue(t *testing.T) {
 		{[]string{"sessionx=1; xsession=2"}, ""},
 		{[]string{"a=1", "session=second-header"}, "second-header"},
 		{[]string{"session=first; session=second"}, "first"},
-		{[]string{"session=" + strings.Repeat("a", maxCookieHeader)}, ""},
+		{[]string{"session=" + strings.Repeat("a", maxCookieValue+1)}, ""},
 	}
 	for _, tc := range cases {
 		r := httptest.NewRequest("GET", "/", nil)

@@ -1,0 +1,87 @@
+package scs
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// fetch sends a GET to url with the given Cookie header ("" for none) and
+// returns the response with its body read.
+func fetch(t *testing.T, url, cookie string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(body)
+}
+
+// otherCookies returns about n bytes of cookies not named "session".
+func otherCookies(n int) string {
+	var b strings.Builder
+	for i := 0; b.Len() < n; i++ {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString("tracker")
+		b.WriteString(strings.Repeat("x", i%7))
+		b.WriteString("=")
+		b.WriteString(strings.Repeat("v", 100))
+	}
+	return b.String()
+}
+
+func TestLargeCookieHeaderKeepsSession(t *testing.T) {
+	s := newManager(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/put", put(s, "user", "ada"))
+	mux.HandleFunc("/get", getString(s, "user"))
+	srv := httptest.NewServer(s.LoadAndSave(mux))
+	defer srv.Close()
+
+	resp, _ := fetch(t, srv.URL+"/put", "")
+	var token string
+	for _, c := range resp.Cookies() {
+		if c.Name == "session" {
+			token = c.Value
+		}
+	}
+	if token == "" {
+		t.Fatal("no session cookie")
+	}
+	for _, size := range []int{18 << 10, 64 << 10} {
+		others := otherCookies(size)
+		for _, header := range []string{
+			"session=" + token + "; " + others,
+			others + "; session=" + token,
+		} {
+			resp, body := fetch(t, srv.URL+"/get", header)
+			if resp.StatusCode != 200 || body != "ada" {
+				t.Errorf("%d-byte Cookie header, session cookie %s: status %d, body %q, want the session's value",
+					len(header), where(header), resp.StatusCode, body)
+			}
+		}
+	}
+}
+
+func where(header string) string {
+	if strings.HasPrefix(header, "session=") {
+		return "first"
+	}
+	return "last"
+}
