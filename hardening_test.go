@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fetch sends a GET to url with the given Cookie header ("" for none) and
@@ -84,4 +85,62 @@ func where(header string) string {
 		return "first"
 	}
 	return "last"
+}
+
+func TestHeaderTokenResponsesAreNotStored(t *testing.T) {
+	s := newManager(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/put", put(s, "k", "v"))
+	mux.HandleFunc("/get", getString(s, "k"))
+	mux.HandleFunc("/destroy", func(w http.ResponseWriter, r *http.Request) { s.Destroy(r.Context()) })
+	mux.HandleFunc("/cached", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=600")
+		s.Put(r.Context(), "k", "w")
+	})
+	srv := httptest.NewServer(s.LoadAndSaveHeader("X-Session-Token", mux))
+	defer srv.Close()
+	get := func(path, token string) *http.Response {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		if token != "" {
+			req.Header.Set("X-Session-Token", token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	noStore := func(resp *http.Response) bool {
+		for _, v := range resp.Header.Values("Cache-Control") {
+			if strings.Contains(v, "no-store") {
+				return true
+			}
+		}
+		return false
+	}
+
+	resp := get("/put", "")
+	tok := resp.Header.Get("X-Session-Token")
+	if !validToken(tok) || !noStore(resp) {
+		t.Fatalf("new session: token %q, Cache-Control %q; want a token and no-store", tok, resp.Header.Values("Cache-Control"))
+	}
+	if resp := get("/cached", tok); resp.Header.Get("X-Session-Token") != tok || !noStore(resp) {
+		t.Errorf("handler set its own Cache-Control: %q; want no-store as well", resp.Header.Values("Cache-Control"))
+	}
+	if resp := get("/get", tok); resp.Header.Get("X-Session-Token") != "" {
+		t.Errorf("an unmodified session sent its token: %v", resp.Header)
+	}
+	if resp := get("/destroy", tok); !noStore(resp) {
+		t.Errorf("after Destroy: Cache-Control %q, want no-store", resp.Header.Values("Cache-Control"))
+	}
+
+	s.IdleTimeout = time.Hour // every request sends the token again
+	resp = get("/put", "")
+	tok = resp.Header.Get("X-Session-Token")
+	if resp := get("/get", tok); resp.Header.Get("X-Session-Token") != tok || !noStore(resp) {
+		t.Errorf("idle refresh: token %q Cache-Control %q; want the token and no-store",
+			resp.Header.Get("X-Session-Token"), resp.Header.Values("Cache-Control"))
+	}
 }

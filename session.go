@@ -176,7 +176,13 @@ func (s *SessionManager) LoadAndSave(next http.Handler) http.Handler {
 // session is saved it sets the response header of that name to the token:
 // the client sends it back on its next request. After Destroy the response
 // header is present and empty. No cookie is read or written, and Vary names
-// the header.
+// the header. Every response that carries the header also carries
+// Cache-Control: no-store, so that no cache keeps a token.
+//
+// Browsers let cross-origin JavaScript read a response header only when the
+// response lists it in Access-Control-Expose-Headers: a CORS API whose
+// clients run in a browser must add the header's name there (and to
+// Access-Control-Allow-Headers for the requests that send it back).
 func (s *SessionManager) LoadAndSaveHeader(name string, next http.Handler) http.Handler {
 	return s.loadAndSave(next, http.CanonicalHeaderKey(name))
 }
@@ -238,7 +244,9 @@ func (s *SessionManager) commitAndWriteToken(w http.ResponseWriter, r *http.Requ
 		return true
 	}
 	if header != "" {
-		w.Header()[header] = []string{token}
+		h := w.Header()
+		h[header] = []string{token}
+		hv.add(h, slotCacheControl, "Cache-Control", "no-store")
 		return true
 	}
 	s.writeCookie(sd, w, token, expiry, hv)
