@@ -1,7 +1,10 @@
 package scs
 
 import (
+	"bufio"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -142,5 +145,100 @@ func TestHeaderTokenResponsesAreNotStored(t *testing.T) {
 	if resp := get("/get", tok); resp.Header.Get("X-Session-Token") != tok || !noStore(resp) {
 		t.Errorf("idle refresh: token %q Cache-Control %q; want the token and no-store",
 			resp.Header.Get("X-Session-Token"), resp.Header.Values("Cache-Control"))
+	}
+}
+
+func TestWriterIsFlusherAndHijacker(t *testing.T) {
+	s := newManager(t)
+	flushed := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/stream", func(w http.ResponseWriter, r *http.Request) {
+		s.Put(r.Context(), "k", "streamed")
+		f, ok := w.(http.Flusher)
+		if !ok {
+			t.Errorf("%T is not an http.Flusher", w)
+			return
+		}
+		io.WriteString(w, "first\n")
+		f.Flush()
+		<-flushed // the client has read the first line before the handler returns
+		io.WriteString(w, "second\n")
+	})
+	mux.HandleFunc("/get", getString(s, "k"))
+	mux.HandleFunc("/hijack", func(w http.ResponseWriter, r *http.Request) {
+		s.Put(r.Context(), "k", "hijacked")
+		hj, ok := w.(http.Hijacker)
+		if !ok {
+			t.Errorf("%T is not an http.Hijacker", w)
+			return
+		}
+		conn, buf, err := hj.Hijack()
+		if err != nil {
+			t.Errorf("Hijack: %v", err)
+			return
+		}
+		defer conn.Close()
+		buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nraw")
+		buf.Flush()
+	})
+	srv := httptest.NewServer(s.LoadAndSave(mux))
+	defer srv.Close()
+
+	resp, err := http.Get(srv.URL + "/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(resp.Body)
+	line, err := br.ReadString('\n')
+	close(flushed)
+	if err != nil || line != "first\n" {
+		t.Fatalf("first streamed line %q, %v", line, err)
+	}
+	rest, _ := io.ReadAll(br)
+	resp.Body.Close()
+	var token string
+	for _, c := range resp.Cookies() {
+		token = c.Value
+	}
+	if string(rest) != "second\n" || token == "" {
+		t.Fatalf("stream: rest %q, cookie %q; want the second line and the session cookie sent before the first flush", rest, token)
+	}
+	if _, body := fetch(t, srv.URL+"/get", "session="+token); body != "streamed" {
+		t.Errorf("session after streaming = %q, want it saved before the flush", body)
+	}
+
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "GET /hijack HTTP/1.1\r\nHost: x\r\nCookie: session="+token+"\r\n\r\n")
+	resp, err = http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if string(body) != "raw" {
+		t.Errorf("hijacked connection answered %q", body)
+	}
+	if _, body := fetch(t, srv.URL+"/get", "session="+token); body != "hijacked" {
+		t.Errorf("session after hijack = %q, want it saved before the hijack", body)
+	}
+}
+
+func TestHijackUnsupportedIsAnError(t *testing.T) {
+	s := newManager(t)
+	var err error
+	h := s.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hj, ok := w.(http.Hijacker)
+		if !ok {
+			t.Errorf("%T is not an http.Hijacker", w)
+			return
+		}
+		_, _, err = hj.Hijack()
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	if !errors.Is(err, http.ErrNotSupported) {
+		t.Fatalf("Hijack on a writer that cannot = %v, want http.ErrNotSupported", err)
 	}
 }
