@@ -2,12 +2,19 @@ package scs
 
 import (
 	"bufio"
+	"bytes"
+	"context"
+	"encoding/gob"
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -240,5 +247,127 @@ func TestHijackUnsupportedIsAnError(t *testing.T) {
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
 	if !errors.Is(err, http.ErrNotSupported) {
 		t.Fatalf("Hijack on a writer that cannot = %v, want http.ErrNotSupported", err)
+	}
+}
+
+// hardeningProfile is a custom value type registered with gob.
+type hardeningProfile struct{ Name string }
+
+func init() { gob.Register(hardeningProfile{}) }
+
+// undecodablePayloads are stored payloads GobCodec cannot decode.
+func undecodablePayloads(t *testing.T) map[string][]byte {
+	t.Helper()
+	good, err := GobCodec{}.Encode(time.Now().Add(time.Hour), map[string]any{"user": "ada", "n": 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	custom, err := GobCodec{}.Encode(time.Now().Add(time.Hour), map[string]any{"p": hardeningProfile{Name: "ada"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var other bytes.Buffer
+	gob.NewEncoder(&other).Encode([]int{1, 2, 3})
+	random := make([]byte, 64)
+	rand.NewChaCha8([32]byte{1}).Read(random)
+	return map[string][]byte{
+		"empty":             {},
+		"random bytes":      random,
+		"JSON":              []byte(`{"Deadline":"2030-01-01T00:00:00Z","Values":{"user":"ada"}}`),
+		"truncated gob":     good[:len(good)/2],
+		"gob of a []int":    other.Bytes(),
+		"unregistered type": bytes.Replace(custom, []byte("hardeningProfile"), []byte("hardeningProfilX"), 1),
+	}
+}
+
+func TestUndecodableDataStartsFreshSession(t *testing.T) {
+	for name, payload := range undecodablePayloads(t) {
+		t.Run(name, func(t *testing.T) {
+			s := newManager(t)
+			var mu sync.Mutex
+			var events []Event
+			s.OnEvent = func(_ context.Context, e Event) {
+				mu.Lock()
+				events = append(events, e)
+				mu.Unlock()
+			}
+			s.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+				t.Errorf("ErrorFunc called: %v", err)
+				http.Error(w, "error", 500)
+			}
+			mux := http.NewServeMux()
+			mux.HandleFunc("/get", getString(s, "user"))
+			mux.HandleFunc("/put", put(s, "user", "grace"))
+			srv := httptest.NewServer(s.LoadAndSave(mux))
+			defer srv.Close()
+
+			bad, _ := generateToken()
+			if err := s.Store.Commit(bad, payload, time.Now().Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < 2; i++ {
+				resp, body := fetch(t, srv.URL+"/get", "session="+bad)
+				if resp.StatusCode != 200 || body != "" || resp.Header.Get("Set-Cookie") != "" {
+					t.Fatalf("read %d: status %d body %q Set-Cookie %q; want 200, an empty session and no cookie",
+						i, resp.StatusCode, body, resp.Header.Get("Set-Cookie"))
+				}
+			}
+			mu.Lock()
+			if len(events) != 2 || events[0].Kind != EventUndecodable || events[0].Err == nil || events[0].ID != tokenID(bad, false) {
+				t.Errorf("events = %+v, want two EventUndecodable with Err and the token's ID", events)
+			}
+			mu.Unlock()
+
+			resp, _ := fetch(t, srv.URL+"/put", "session="+bad)
+			var fresh string
+			for _, c := range resp.Cookies() {
+				fresh = c.Value
+			}
+			if resp.StatusCode != 200 || !validToken(fresh) || fresh == bad {
+				t.Fatalf("save: status %d cookie %q; want 200 and a new token", resp.StatusCode, fresh)
+			}
+			if _, found, _ := s.Store.Find(bad); found {
+				t.Error("the undecodable entry is still in the store after the new session was saved")
+			}
+			if _, body := fetch(t, srv.URL+"/get", "session="+fresh); body != "grace" {
+				t.Errorf("new session reads %q, want %q", body, "grace")
+			}
+		})
+	}
+}
+
+func TestUndecodableDataInMergeAndIterate(t *testing.T) {
+	s := newManager(t)
+	var kinds []EventKind
+	s.OnEvent = func(_ context.Context, e Event) { kinds = append(kinds, e.Kind) }
+	bad, _ := generateToken()
+	s.Store.Commit(bad, []byte("not gob"), time.Now().Add(time.Hour))
+	good, _ := generateToken()
+	b, _ := GobCodec{}.Encode(time.Now().Add(time.Hour), map[string]any{"k": "v"})
+	s.Store.Commit(good, b, time.Now().Add(time.Hour))
+
+	h := s.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.MergeSession(r.Context(), bad); err != nil {
+			t.Errorf("MergeSession of undecodable data = %v, want nil (treated as unknown)", err)
+		}
+		s.Put(r.Context(), "x", "y")
+	}))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	if resp, _ := fetch(t, srv.URL, ""); resp.StatusCode != 200 {
+		t.Errorf("merge request: status %d", resp.StatusCode)
+	}
+
+	var seen []string
+	err := s.Iterate(context.Background(), func(ctx context.Context) error {
+		seen = append(seen, s.GetString(ctx, "k")+s.GetString(ctx, "x"))
+		return nil
+	})
+	slices.Sort(seen)
+	if err != nil || !slices.Equal(seen, []string{"v", "y"}) {
+		t.Errorf("Iterate = %v, saw %q; want nil and the two decodable sessions", err, seen)
+	}
+	if n := strings.Count(fmt.Sprint(kinds), "undecodable"); n != 2 {
+		t.Errorf("events %v: want EventUndecodable from MergeSession and from Iterate", kinds)
 	}
 }

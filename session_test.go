@@ -553,20 +553,6 @@ func TestStoreErrors(t *testing.T) {
 	}
 }
 
-func TestCorruptPayloadIsAnError(t *testing.T) {
-	s := newManager(t)
-	tok, _ := generateToken()
-	s.Store.Commit(tok, []byte("\x07garbage"), time.Now().Add(time.Hour))
-	if _, err := s.Load(context.Background(), tok); err == nil || !strings.Contains(err.Error(), "decode") {
-		t.Fatalf("Load of a corrupt payload = %v, want a decode error", err)
-	}
-	var got error
-	s.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) { got = err; w.WriteHeader(500) }
-	if w := do(t, s, getString(s, "k"), tok); w.Code != 500 || got == nil {
-		t.Errorf("code %d err %v", w.Code, got)
-	}
-}
-
 func TestIdleTimeout(t *testing.T) {
 	s := newManager(t)
 	start := time.Now().UTC().Truncate(time.Second)
