@@ -7,11 +7,13 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"github.com/seed3bbca6c1/scs/internal/gobwire"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -369,5 +371,86 @@ func TestUndecodableDataInMergeAndIterate(t *testing.T) {
 	}
 	if n := strings.Count(fmt.Sprint(kinds), "undecodable"); n != 2 {
 		t.Errorf("events %v: want EventUndecodable from MergeSession and from Iterate", kinds)
+	}
+}
+
+// craftedPayloads returns payloads of a valid gob stream whose Values map
+// claims count entries, or whose one key claims a length of count bytes.
+func craftedPayloads(t *testing.T) map[string][]byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&gobSession{Values: map[string]any{"k": "v"}}); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	// The value message: its length, the type id 64, the delta to Values,
+	// the map count 1, then the key "k".
+	i := bytes.LastIndex(b, []byte{0xff, 0x80, 0x02, 0x01, 0x01, 'k'}) - 1
+	if i < 0 || int(b[i]) != len(b)-i-1 {
+		t.Fatalf("unexpected gob layout %x", b)
+	}
+	patch := func(at int, with []byte) []byte {
+		out := bytes.Clone(b[:i])
+		out = append(out, b[i]+byte(len(with)-1))
+		out = append(out, b[i+1:at]...)
+		out = append(out, with...)
+		return append(out, b[at+1:]...)
+	}
+	return map[string][]byte{
+		"map count 2^26":  patch(i+4, []byte{0xfc, 0x04, 0, 0, 0}),
+		"map count 2^30":  patch(i+4, []byte{0xfc, 0x40, 0, 0, 0}),
+		"map count 2^62":  patch(i+4, []byte{0xf8, 0x40, 0, 0, 0, 0, 0, 0, 0}),
+		"key length 2^40": patch(i+5, []byte{0xfa, 0x01, 0, 0, 0, 0, 0}),
+	}
+}
+
+func TestCraftedCountsAreRejectedWithoutAllocating(t *testing.T) {
+	for name, p := range craftedPayloads(t) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, _, err := GobCodec{}.Decode(p)
+		runtime.ReadMemStats(&after)
+		var malformed *gobwire.MalformedError
+		if !errors.As(err, &malformed) {
+			t.Errorf("%s (%d bytes): Decode = %v, want a *gobwire.MalformedError from the fast path (not encoding/gob)", name, len(p), err)
+			continue
+		}
+		if n := after.TotalAlloc - before.TotalAlloc; n > 64<<10 {
+			t.Errorf("%s: Decode allocated %d bytes for a %d-byte payload", name, n, len(p))
+		}
+	}
+
+	// Through LoadAndSave the request gets a fresh session.
+	s := newManager(t)
+	var undecodable int
+	s.OnEvent = func(_ context.Context, e Event) {
+		if e.Kind == EventUndecodable {
+			undecodable++
+		}
+	}
+	srv := httptest.NewServer(s.LoadAndSave(getString(s, "k")))
+	defer srv.Close()
+	for name, p := range craftedPayloads(t) {
+		tok, _ := generateToken()
+		s.Store.Commit(tok, p, time.Now().Add(time.Hour))
+		if resp, body := fetch(t, srv.URL, "session="+tok); resp.StatusCode != 200 || body != "" {
+			t.Errorf("%s: status %d body %q, want 200 and an empty session", name, resp.StatusCode, body)
+		}
+	}
+	if undecodable != len(craftedPayloads(t)) {
+		t.Errorf("%d EventUndecodable, want one per payload", undecodable)
+	}
+}
+
+// TestCustomTypesStillFallBackToGob checks that a payload with a custom
+// registered type, which the fast path does not handle, still decodes.
+func TestCustomTypesStillFallBackToGob(t *testing.T) {
+	b, err := GobCodec{}.Encode(time.Time{}, map[string]any{"p": hardeningProfile{Name: "ada"}, "n": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, v, err := GobCodec{}.Decode(b)
+	if err != nil || v["p"] != (hardeningProfile{Name: "ada"}) || v["n"] != 1 {
+		t.Fatalf("Decode = %v, %v", v, err)
 	}
 }
