@@ -1,6 +1,7 @@
 package scs
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -39,6 +40,38 @@ func cookieValue(r *http.Request, name string) string {
 		}
 	}
 	return ""
+}
+
+// check reports why browsers, or net/http, would drop a cookie written with
+// c's settings, or returns nil: a name that is not a valid cookie name (net/http
+// would write an empty Set-Cookie header), an invalid Path or Domain, the
+// __Host- prefix without Secure, with a Path other than "/" or with a
+// Domain, the __Secure- prefix without Secure, and SameSite=None or
+// Partitioned without Secure. Browsers match the prefixes without regard to
+// case, and so does check.
+func (c SessionCookie) check() error {
+	hc := http.Cookie{Name: c.Name, Value: "x", Path: c.Path, Domain: c.Domain, Secure: c.Secure, Partitioned: c.Partitioned}
+	if err := hc.Valid(); err != nil {
+		return fmt.Errorf("scs: invalid session cookie settings (Name %q, Path %q, Domain %q): %w", c.Name, c.Path, c.Domain, err)
+	}
+	hasPrefix := func(p string) bool { return len(c.Name) >= len(p) && strings.EqualFold(c.Name[:len(p)], p) }
+	var problem string
+	switch {
+	case hasPrefix("__Host-") && !c.Secure:
+		problem = "a cookie named __Host-... must set Secure"
+	case hasPrefix("__Host-") && c.Path != "/":
+		problem = fmt.Sprintf("a cookie named __Host-... must have Path \"/\", not %q", c.Path)
+	case hasPrefix("__Host-") && c.Domain != "":
+		problem = fmt.Sprintf("a cookie named __Host-... must have no Domain, not %q", c.Domain)
+	case hasPrefix("__Secure-") && !c.Secure:
+		problem = "a cookie named __Secure-... must set Secure"
+	case c.SameSite == http.SameSiteNoneMode && !c.Secure:
+		problem = "SameSite=None needs Secure"
+	}
+	if problem != "" {
+		return fmt.Errorf("scs: invalid session cookie settings (Name %q): %s, or browsers drop the cookie", c.Name, problem)
+	}
+	return nil
 }
 
 // setCookie returns the Set-Cookie header value for token, formatted exactly

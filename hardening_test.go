@@ -454,3 +454,67 @@ func TestCustomTypesStillFallBackToGob(t *testing.T) {
 		t.Fatalf("Decode = %v, %v", v, err)
 	}
 }
+
+func TestCookieSettingsBrowsersDropAreRefused(t *testing.T) {
+	bad := []struct {
+		name   string
+		cookie func(*SessionCookie)
+		want   string // in the panic message
+	}{
+		{"empty name", func(c *SessionCookie) { c.Name = "" }, "Name"},
+		{"name with a space", func(c *SessionCookie) { c.Name = "my session" }, "Name"},
+		{"name with a semicolon", func(c *SessionCookie) { c.Name = "a;b" }, "Name"},
+		{"__Host- without Secure", func(c *SessionCookie) { c.Name = "__Host-session" }, "Secure"},
+		{"__Host- with Path /app", func(c *SessionCookie) { c.Name, c.Secure, c.Path = "__Host-session", true, "/app" }, "Path"},
+		{"__Host- with a Domain", func(c *SessionCookie) { c.Name, c.Secure, c.Domain = "__Host-session", true, "example.com" }, "Domain"},
+		{"__host- in lower case", func(c *SessionCookie) { c.Name = "__host-session" }, "Secure"},
+		{"__Secure- without Secure", func(c *SessionCookie) { c.Name = "__Secure-session" }, "Secure"},
+		{"SameSite=None without Secure", func(c *SessionCookie) { c.SameSite = http.SameSiteNoneMode }, "SameSite=None"},
+		{"Partitioned without Secure", func(c *SessionCookie) { c.Partitioned = true }, "Secure"},
+		{"invalid Domain", func(c *SessionCookie) { c.Domain = "bad domain" }, "Domain"},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newManager(t)
+			tc.cookie(&s.Cookie)
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.HasPrefix(msg, "scs: ") || !strings.Contains(msg, tc.want) {
+					t.Errorf("LoadAndSave panicked with %q, want a message starting \"scs: \" naming %s", msg, tc.want)
+				}
+			}()
+			s.LoadAndSave(put(s, "k", "v"))
+		})
+	}
+
+	good := []func(*SessionCookie){
+		func(c *SessionCookie) {},
+		func(c *SessionCookie) { c.Name, c.Secure = "__Host-session", true },
+		func(c *SessionCookie) { c.Name, c.Secure, c.Path = "__Secure-session", true, "/app" },
+		func(c *SessionCookie) { c.SameSite, c.Secure, c.Partitioned = http.SameSiteNoneMode, true, true },
+		func(c *SessionCookie) { c.Domain, c.Path = "example.com", "/app" },
+	}
+	for i, set := range good {
+		s := newManager(t)
+		set(&s.Cookie)
+		srv := httptest.NewTLSServer(s.LoadAndSave(put(s, "k", "v")))
+		resp, err := srv.Client().Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		srv.Close()
+		cs := resp.Cookies()
+		if len(cs) != 1 || cs[0].Name != s.Cookie.Name || !validToken(cs[0].Value) {
+			t.Errorf("good settings %d (%+v): cookies %v", i, s.Cookie, cs)
+		}
+	}
+}
+
+// TestHeaderModeIgnoresCookieSettings checks that LoadAndSaveHeader, which
+// writes no cookie, does not refuse cookie settings.
+func TestHeaderModeIgnoresCookieSettings(t *testing.T) {
+	s := newManager(t)
+	s.Cookie.Name = ""
+	s.LoadAndSaveHeader("X-Session", put(s, "k", "v"))
+}
