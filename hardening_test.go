@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/seed3bbca6c1/scs/internal/gobwire"
+	"github.com/seed3bbca6c1/scs/memstore"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -517,4 +518,71 @@ func TestHeaderModeIgnoresCookieSettings(t *testing.T) {
 	s := newManager(t)
 	s.Cookie.Name = ""
 	s.LoadAndSaveHeader("X-Session", put(s, "k", "v"))
+}
+
+// deadlineStore is a CtxStore over a memstore that records whether each
+// context-aware call had a deadline, and how far away.
+type deadlineStore struct {
+	*memstore.MemStore
+	mu    sync.Mutex
+	calls map[string]time.Duration // call -> time left; -1 for no deadline
+}
+
+func (d *deadlineStore) record(ctx context.Context, call string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	left := time.Duration(-1)
+	if dl, ok := ctx.Deadline(); ok {
+		left = time.Until(dl)
+	}
+	d.calls[call] = left
+}
+
+func (d *deadlineStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	d.record(ctx, "find")
+	return d.MemStore.Find(token)
+}
+
+func (d *deadlineStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	d.record(ctx, "commit")
+	return d.MemStore.Commit(token, b, expiry)
+}
+
+func (d *deadlineStore) DeleteCtx(ctx context.Context, token string) error {
+	d.record(ctx, "delete")
+	return d.MemStore.Delete(token)
+}
+
+func (d *deadlineStore) AllCtx(ctx context.Context) (map[string][]byte, error) {
+	d.record(ctx, "all")
+	return d.MemStore.All()
+}
+
+func TestStoreTimeoutBoundsEachStoreCall(t *testing.T) {
+	for _, timeout := range []time.Duration{0, time.Minute} {
+		s := newManager(t)
+		ds := &deadlineStore{MemStore: memstore.NewWithCleanupInterval(0), calls: map[string]time.Duration{}}
+		s.Store = ds
+		s.StoreTimeout = timeout
+		mux := http.NewServeMux()
+		mux.HandleFunc("/put", put(s, "k", "v"))
+		mux.HandleFunc("/destroy", func(w http.ResponseWriter, r *http.Request) { s.Destroy(r.Context()) })
+		srv := httptest.NewServer(s.LoadAndSave(mux))
+		resp, _ := fetch(t, srv.URL+"/put", "")
+		fetch(t, srv.URL+"/put", resp.Header.Get("Set-Cookie"))
+		fetch(t, srv.URL+"/destroy", resp.Header.Get("Set-Cookie"))
+		srv.Close()
+		s.Iterate(context.Background(), func(context.Context) error { return nil })
+		for _, call := range []string{"find", "commit", "delete", "all"} {
+			left, ok := ds.calls[call]
+			switch {
+			case !ok:
+				t.Errorf("StoreTimeout %v: no %s call", timeout, call)
+			case timeout == 0 && left != -1:
+				t.Errorf("StoreTimeout 0: %s had a deadline %v away", call, left)
+			case timeout > 0 && (left <= 0 || left > timeout):
+				t.Errorf("StoreTimeout %v: %s had %v left, want a deadline within the bound", timeout, call, left)
+			}
+		}
+	}
 }

@@ -60,6 +60,21 @@ type SessionManager struct {
 	// memstore.MemStore with a cleanup goroutine every minute.
 	Store Store
 
+	// StoreTimeout bounds each call to the store: the context passed to a
+	// context-aware store method (CtxStore, IterableCtxStore,
+	// ExpiryCtxStore, CompareAndSwapStore) gets a deadline StoreTimeout
+	// away, or the request's own if sooner. Zero (the default) adds none,
+	// as in SCS v2. Store methods without a context cannot be bounded.
+	//
+	// Without it, a store that stops answering (a frozen server, a full
+	// connection pool) holds every request until the request or the
+	// driver's own timeouts give up; with it, such requests fail after
+	// StoreTimeout and answer through ErrorFunc (500 by default). Set it a
+	// little above the slowest store call you expect, such as a second for
+	// Redis or a few seconds for SQL, and set the driver's own dial and read
+	// timeouts too (see the README).
+	StoreTimeout time.Duration
+
 	// Cookie configures the session cookie.
 	Cookie SessionCookie
 
@@ -177,6 +192,7 @@ func New() *SessionManager {
 		MergeConcurrent:     false,
 		Lifetime:            24 * time.Hour,
 		Store:               memstore.New(),
+		StoreTimeout:        0,
 		Codec:               GobCodec{},
 		ErrorFunc:           defaultErrorFunc,
 		contextKey:          new(contextKey),
