@@ -35,8 +35,16 @@ type SessionManager struct {
 	// then written at most once per IdleRefreshInterval just to stay alive,
 	// and may expire up to IdleRefreshInterval earlier than IdleTimeout
 	// after its last use. It needs a store that implements ExpiryStore or
-	// ExpiryCtxStore (memstore does); with other stores, and with the
-	// default of zero, every request saves the session, as in SCS v2.
+	// ExpiryCtxStore (memstore and every store module of this repository
+	// do); with other stores, and with the default of zero, every request
+	// saves the session, as in SCS v2.
+	//
+	// About a tenth of IdleTimeout is a good value (a minute for a
+	// 10-minute idle timeout, 3 minutes for 30): an active user's session
+	// is then written at most once per interval instead of on every
+	// request, while a session can expire at most 10% before the idle
+	// timeout it was given. Much larger values save few more writes and
+	// cut visibly into the idle timeout.
 	IdleRefreshInterval time.Duration
 
 	// Lifetime is the absolute maximum length of a session, however active.

@@ -86,6 +86,59 @@ func (e *EtcdStore) FindCtx(ctx context.Context, token string) (b []byte, found 
 	return res.Kvs[0].Value, true, nil
 }
 
+// FindExpiry is Find that also returns the session's expiry: the end of its
+// lease, a whole second at or after the committed expiry. It makes the store
+// an scs.ExpiryStore, so that SessionManager.IdleRefreshInterval takes
+// effect.
+func (e *EtcdStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+	return e.FindExpiryCtx(context.Background(), token)
+}
+
+// FindExpiryCtx is FindExpiry with a context. A lease this store granted
+// costs no more than Find; another one (granted by another process, or
+// before a restart) costs one more round trip, to ask etcd its time to live.
+func (e *EtcdStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("etcdstore: find: %w", err)
+	}
+	res, err := e.client.Get(ctx, e.prefix+token)
+	if err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("etcdstore: find: %w", err)
+	}
+	if len(res.Kvs) == 0 {
+		return nil, time.Time{}, false, nil
+	}
+	kv := res.Kvs[0]
+	if kv.Lease == 0 {
+		return kv.Value, time.Time{}, true, nil
+	}
+	lease := clientv3.LeaseID(kv.Lease)
+	if sec, ok := e.leaseSecond(lease); ok {
+		return kv.Value, time.Unix(sec, 0), true, nil
+	}
+	ttl, err := e.client.TimeToLive(ctx, lease)
+	if err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("etcdstore: find: lease time to live: %w", err)
+	}
+	if ttl.TTL < 0 {
+		return nil, time.Time{}, false, nil // the lease ended after the Get
+	}
+	return kv.Value, time.Now().Add(time.Duration(ttl.TTL) * time.Second), true, nil
+}
+
+// leaseSecond returns the Unix second at which a lease this store granted
+// ends.
+func (e *EtcdStore) leaseSecond(lease clientv3.LeaseID) (int64, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for sec, id := range e.leases {
+		if id == lease {
+			return sec, true
+		}
+	}
+	return 0, false
+}
+
 // Commit stores b as the data of the session token until expiry, replacing
 // the data and expiry of an existing session. An expiry that has passed
 // deletes the session.

@@ -242,3 +242,10 @@ func BenchmarkFind(b *testing.B) { kvtest.BenchmarkFind(b, newStore(b), benchPay
 // BenchmarkCommit commits with one expiry, so after the first commit the
 // lease is reused and each commit is one put.
 func BenchmarkCommit(b *testing.B) { kvtest.BenchmarkCommit(b, newStore(b), benchPayload) }
+
+// TestIdleRefreshIntervalTakesEffect checks, through HTTP requests, that the
+// store reports expiries (scs.ExpiryStore), so that a read right after a
+// save skips saving again.
+func TestIdleRefreshIntervalTakesEffect(t *testing.T) {
+	storetest.IdleRefresh(t, newStore(t))
+}

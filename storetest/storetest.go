@@ -62,6 +62,12 @@ type Suite struct {
 	// Zero means none beyond a small scheduling margin. Engines that round
 	// expiry up (etcd leases have whole seconds and a minimum TTL) set it.
 	ExpiryGrace time.Duration
+
+	// ExpiryPrecision is how coarsely the engine keeps expiries: the
+	// expiry FindExpiry reports may differ from the committed one by this
+	// much. Zero means a millisecond. Engines that keep whole seconds
+	// (Badger) set it to a second.
+	ExpiryPrecision time.Duration
 }
 
 // Run runs the conformance suite against stores made by newStore, which must
@@ -93,6 +99,7 @@ func (s Suite) Run(t *testing.T) {
 	t.Run("Ctx", s.testCtx)
 	t.Run("CancelledCtx", s.testCancelledCtx)
 	t.Run("FindExpiry", s.testFindExpiry)
+	t.Run("IdleRefresh", s.testIdleRefresh)
 	t.Run("CompareAndSwap", s.testCompareAndSwap)
 	t.Run("Concurrent", s.testConcurrent)
 	t.Run("Cleanup", s.testCleanup)
@@ -403,7 +410,7 @@ func (s Suite) testFindExpiry(t *testing.T) {
 	if err != nil || !found || !bytes.Equal(b, []byte("with expiry")) {
 		t.Fatalf("FindExpiry = %q, %v, %v; want the data", b, found, err)
 	}
-	slack := s.ExpiryGrace + time.Millisecond
+	slack := s.ExpiryGrace + max(s.ExpiryPrecision, time.Millisecond)
 	if d := got.Sub(expiry); d < -slack || d > slack {
 		t.Errorf("FindExpiry expiry = %v, committed %v", got, expiry)
 	}
