@@ -54,8 +54,11 @@ type Suite struct {
 	Stored func(t *testing.T, s scs.Store, token string) bool
 
 	// MaxPayload is the largest payload the store must round-trip. Zero means
-	// 1 MiB. Set it lower only for engines with a hard value limit (Consul's
-	// KV store takes 512 KiB), and say so in the store's README.
+	// 1 MiB. Set it only for stores with a hard value limit (Consul's KV
+	// store takes 512 KiB), and say so in the store's README: the kit then
+	// also checks that a payload of MaxPayload+1 bytes is refused with an
+	// error and leaves the data stored before intact, rather than being
+	// truncated or half-written.
 	MaxPayload int
 
 	// ExpiryGrace is how long after its expiry a session may still be found.
@@ -89,6 +92,7 @@ func (s Suite) Run(t *testing.T) {
 	t.Run("FindMissing", s.testFindMissing)
 	t.Run("CommitFind", s.testCommitFind)
 	t.Run("BinaryPayloads", s.testBinaryPayloads)
+	t.Run("OverMaxPayload", s.testOverMaxPayload)
 	t.Run("CommitOverwrites", s.testCommitOverwrites)
 	t.Run("Delete", s.testDelete)
 	t.Run("DeleteMissing", s.testDeleteMissing)
