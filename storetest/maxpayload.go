@@ -3,6 +3,12 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,5 +45,65 @@ func (s Suite) testOverMaxPayload(t *testing.T) {
 			t.Errorf("CompareAndSwap to MaxPayload+1 = %d bytes = %v, %v; want an error", len(big), swapped, err)
 		}
 		wantFound(t, st, tok, old)
+	}
+}
+
+// OversizedSession checks, through HTTP requests to a server using st, that
+// saving a session whose encoded data is larger than maxPayload fails (500
+// through ErrorFunc) with an error wrapping scs.ErrPayloadTooLarge, and
+// that the session saved before stays intact. st must be empty.
+func OversizedSession(t *testing.T, st scs.Store, maxPayload int) {
+	t.Helper()
+	m := scs.New()
+	m.Store = st
+	var mu sync.Mutex
+	var saveErr error
+	m.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		mu.Lock()
+		saveErr = err
+		mu.Unlock()
+		http.Error(w, "error", http.StatusInternalServerError)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) { m.Put(r.Context(), "user", "ada") })
+	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) {
+		m.Put(r.Context(), "blob", strings.Repeat("x", maxPayload))
+	})
+	mux.HandleFunc("/whoami", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, m.GetString(r.Context(), "user")) })
+	srv := httptest.NewServer(m.LoadAndSave(mux))
+	defer srv.Close()
+	get := func(path, token string) (int, string, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		if token != "" {
+			req.AddCookie(&http.Cookie{Name: "session", Value: token})
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		var set string
+		for _, c := range resp.Cookies() {
+			set = c.Value
+		}
+		return resp.StatusCode, string(body), set
+	}
+
+	_, _, token := get("/login", "")
+	if token == "" {
+		t.Fatal("no session cookie after Put")
+	}
+	if code, _, _ := get("/big", token); code != http.StatusInternalServerError {
+		t.Errorf("saving a session over %d bytes: status %d, want 500", maxPayload, code)
+	}
+	mu.Lock()
+	if !errors.Is(saveErr, scs.ErrPayloadTooLarge) {
+		t.Errorf("save error = %v, want one wrapping scs.ErrPayloadTooLarge", saveErr)
+	}
+	mu.Unlock()
+	if code, body, _ := get("/whoami", token); code != http.StatusOK || body != "ada" {
+		t.Errorf("after the refused save: status %d body %q, want the session saved before", code, body)
 	}
 }
