@@ -80,6 +80,9 @@ func TestConformance(t *testing.T) {
 	storetest.Suite{
 		New:         func(t *testing.T) scs.Store { return newStore(t) },
 		ExpiryGrace: expiryGrace,
+		// As much as etcd's default request limit allows; one byte more
+		// is refused before writing.
+		MaxPayload: (&EtcdStore{}).MaxPayload(),
 	}.Run(t)
 }
 
@@ -248,4 +251,12 @@ func BenchmarkCommit(b *testing.B) { kvtest.BenchmarkCommit(b, newStore(b), benc
 // save skips saving again.
 func TestIdleRefreshIntervalTakesEffect(t *testing.T) {
 	storetest.IdleRefresh(t, newStore(t))
+}
+
+// TestOversizedSessionKeepsOldOne checks through HTTP requests that a
+// session over etcd's request limit is refused before writing, with
+// scs.ErrPayloadTooLarge, and the session saved before stays intact.
+func TestOversizedSessionKeepsOldOne(t *testing.T) {
+	st := newStore(t)
+	storetest.OversizedSession(t, st, st.MaxPayload())
 }
