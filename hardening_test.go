@@ -586,3 +586,22 @@ func TestStoreTimeoutBoundsEachStoreCall(t *testing.T) {
 		}
 	}
 }
+
+func TestMalformedTokenIsReported(t *testing.T) {
+	s := newManager(t)
+	var got []Event
+	s.OnEvent = func(_ context.Context, e Event) { got = append(got, e) }
+	srv := httptest.NewServer(s.LoadAndSave(getString(s, "k")))
+	defer srv.Close()
+	if resp, _ := fetch(t, srv.URL, "session=not-a-token"); resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if len(got) != 1 || got[0].Kind != EventInvalidToken || got[0].ID != "" {
+		t.Errorf("events = %+v, want one EventInvalidToken without an ID", got)
+	}
+	got = nil
+	fetch(t, srv.URL, "")
+	if len(got) != 0 {
+		t.Errorf("a request without a cookie sent %+v", got)
+	}
+}
