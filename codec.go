@@ -3,6 +3,7 @@ package scs
 import (
 	"bytes"
 	"encoding/gob"
+	"fmt"
 	"sync"
 	"time"
 
@@ -88,12 +89,24 @@ func (GobCodec) Encode(deadline time.Time, values map[string]interface{}) ([]byt
 	return buf.Bytes(), nil
 }
 
-// Decode decodes a payload written by Encode or by SCS v2's GobCodec. It
-// returns encoding/gob's error for a payload encoding/gob cannot decode.
-// The returned values do not share memory with b.
+// Decode decodes a payload written by Encode or by SCS v2's GobCodec. The
+// returned values do not share memory with b.
+//
+// A payload that ends early, or whose map, slice or string counts claim
+// more than its bytes could hold, is an error found by the fast path, with
+// memory in proportion to len(b): it never reaches encoding/gob, which
+// would allocate what the count claims before failing. Only payloads with
+// types the fast path does not know (custom types registered with
+// gob.Register) go to encoding/gob, which returns its own error for a
+// payload it cannot decode; inside such values, encoding/gob trusts the
+// counts it reads.
 func (GobCodec) Decode(b []byte) (time.Time, map[string]interface{}, error) {
-	if deadline, values, ok := gobwire.Decode(b); ok {
+	deadline, values, err := gobwire.DecodeChecked(b)
+	if err == nil {
 		return deadline, values, nil
+	}
+	if err != gobwire.ErrUnhandled {
+		return time.Time{}, nil, fmt.Errorf("scs: GobCodec: %w", err)
 	}
 	var aux gobSession
 	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&aux); err != nil {

@@ -1,26 +1,27 @@
 package scs
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// maxCookieHeader bounds how much of the Cookie headers cookieValue reads:
-// browsers send at most a few KiB, and a larger header is not ours to parse.
-const maxCookieHeader = 16 << 10
+// maxCookieValue bounds the length of a session cookie value that
+// cookieValue returns: a token is 43 characters, so a longer value cannot be
+// one and is treated as no cookie. The rest of the Cookie header is not
+// bounded here: the scan allocates nothing, and net/http's
+// Server.MaxHeaderBytes bounds the header as a whole.
+const maxCookieValue = 256
 
 // cookieValue returns the value of the first cookie called name in r, or ""
-// when there is none. Unlike r.Cookie it allocates nothing: it scans the
-// Cookie headers in place. Quotes around the value are removed.
-func cookieValue(r *http.Request, name string) string {
-	read := 0
+// when there is none or its value is longer than limit (maxCookieValue, or
+// maxSealedToken for a SealingStore). Unlike
+// r.Cookie it allocates nothing: it scans the Cookie headers in place, however
+// many other cookies they carry. Quotes around the value are removed.
+func cookieValue(r *http.Request, name string, limit int) string {
 	for _, line := range r.Header["Cookie"] {
-		read += len(line)
-		if read > maxCookieHeader {
-			return ""
-		}
 		for len(line) > 0 {
 			var part string
 			part, line, _ = strings.Cut(line, ";")
@@ -33,10 +34,45 @@ func cookieValue(r *http.Request, name string) string {
 			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
 				v = v[1 : len(v)-1]
 			}
+			if len(v) > limit {
+				return ""
+			}
 			return v
 		}
 	}
 	return ""
+}
+
+// check reports why browsers, or net/http, would drop a cookie written with
+// c's settings, or returns nil: a name that is not a valid cookie name (net/http
+// would write an empty Set-Cookie header), an invalid Path or Domain, the
+// __Host- prefix without Secure, with a Path other than "/" or with a
+// Domain, the __Secure- prefix without Secure, and SameSite=None or
+// Partitioned without Secure. Browsers match the prefixes without regard to
+// case, and so does check.
+func (c SessionCookie) check() error {
+	hc := http.Cookie{Name: c.Name, Value: "x", Path: c.Path, Domain: c.Domain, Secure: c.Secure, Partitioned: c.Partitioned}
+	if err := hc.Valid(); err != nil {
+		return fmt.Errorf("scs: invalid session cookie settings (Name %q, Path %q, Domain %q): %w", c.Name, c.Path, c.Domain, err)
+	}
+	hasPrefix := func(p string) bool { return len(c.Name) >= len(p) && strings.EqualFold(c.Name[:len(p)], p) }
+	var problem string
+	switch {
+	case hasPrefix("__Host-") && !c.Secure:
+		problem = "a cookie named __Host-... must set Secure"
+	case hasPrefix("__Host-") && c.Path != "/":
+		problem = fmt.Sprintf("a cookie named __Host-... must have Path \"/\", not %q", c.Path)
+	case hasPrefix("__Host-") && c.Domain != "":
+		problem = fmt.Sprintf("a cookie named __Host-... must have no Domain, not %q", c.Domain)
+	case hasPrefix("__Secure-") && !c.Secure:
+		problem = "a cookie named __Secure-... must set Secure"
+	case c.SameSite == http.SameSiteNoneMode && !c.Secure:
+		problem = "SameSite=None needs Secure"
+	}
+	if problem != "" {
+		return fmt.Errorf("scs: invalid session cookie settings (Name %q): %s, or browsers drop the cookie", c.Name, problem)
+	}
+	return nil
 }
 
 // setCookie returns the Set-Cookie header value for token, formatted exactly

@@ -34,6 +34,11 @@ type sessionData struct {
 	hashed   bool   // token is already the store key (loaded by Iterate)
 	values   map[string]interface{}
 
+	// undecodable is the token whose stored data could not be decoded and
+	// which this session replaces; it is deleted when this session is
+	// saved or destroyed ("" for none).
+	undecodable string
+
 	// base is the token the data was loaded under when MergeConcurrent is
 	// on ("" otherwise); changes, cleared and deadlineSet record what this
 	// request changed, for commitMerged.

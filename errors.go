@@ -23,3 +23,10 @@ var ErrCommitFailed = errors.New("scs: the session could not be saved; the respo
 // that the old token cannot come back; this request's changes are dropped,
 // and LoadAndSave sends no cookie for it.
 var ErrSessionGone = errors.New("scs: the session was destroyed or renewed by another request")
+
+// ErrPayloadTooLarge is returned, wrapped, by the stores of this repository
+// when a session's encoded data is larger than the store can hold (a MySQL
+// BLOB column, Consul's value size limit, a Firestore document, an etcd
+// request). They check before writing, so the session stored before stays as
+// it was; the error says what the limit is and how to raise it.
+var ErrPayloadTooLarge = errors.New("scs: the session data is too large for the store")

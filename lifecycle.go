@@ -8,8 +8,9 @@ import (
 
 // Load returns a copy of ctx that carries the session for token, read from
 // the store, or a new empty session when token is empty, malformed, unknown
-// or expired. When ctx already carries this manager's session it is returned
-// as it is. Errors come from the store and the codec.
+// or expired, or when its stored data cannot be decoded (see
+// EventUndecodable). When ctx already carries this manager's session it is
+// returned as it is. Errors come from the store.
 func (s *SessionManager) Load(ctx context.Context, token string) (context.Context, error) {
 	if _, ok := ctx.Value(s.contextKey).(*sessionData); ok {
 		return ctx, nil
@@ -24,6 +25,9 @@ func (s *SessionManager) Load(ctx context.Context, token string) (context.Contex
 // load reads the session for token, or starts a new one.
 func (s *SessionManager) load(ctx context.Context, token string) (*loaded, error) {
 	if !s.acceptToken(token) {
+		if token != "" {
+			s.emit(ctx, EventInvalidToken, "", false, nil)
+		}
 		return s.newLoaded(ctx, s.clock().Add(s.Lifetime).UTC(), "", nil), nil
 	}
 	b, stored, found, err := s.storeFindExpiry(ctx, token)
@@ -35,7 +39,7 @@ func (s *SessionManager) load(ctx context.Context, token string) (*loaded, error
 	}
 	deadline, values, err := s.Codec.Decode(b)
 	if err != nil {
-		return nil, fmt.Errorf("scs: decode session: %w", err)
+		return s.loadUndecodable(ctx, token, err), nil
 	}
 	l := s.newLoaded(ctx, deadline, token, values)
 	if s.MergeConcurrent && !s.sealing() {
@@ -116,6 +120,7 @@ func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, t
 	if err := s.storeCommit(ctx, token, hashed, b, expiry); err != nil {
 		return "", time.Time{}, fmt.Errorf("scs: commit session: %w", err)
 	}
+	s.dropUndecodable(ctx, sd)
 	return token, expiry, nil
 }
 
@@ -145,6 +150,7 @@ func (s *SessionManager) Destroy(ctx context.Context) error {
 			return fmt.Errorf("scs: destroy session: %w", err)
 		}
 	}
+	s.dropUndecodable(ctx, sd)
 
 	sd.mu.Lock()
 	defer sd.mu.Unlock()
@@ -185,7 +191,9 @@ func (s *SessionManager) RenewToken(ctx context.Context) error {
 // MergeSession copies the data of the session with the given token into the
 // session in ctx, keeps the later of the two deadlines, and deletes the other
 // session from the store. Values in the other session win on equal keys. A
-// token that is unknown, malformed or the session's own is ignored.
+// token that is unknown, malformed or the session's own is ignored, and so is
+// one whose stored data cannot be decoded (it is reported as
+// EventUndecodable and left in the store).
 func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
 	sd := s.getSessionData(ctx)
 
@@ -202,9 +210,9 @@ func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
 	if !found {
 		return nil
 	}
-	deadline, values, err := s.Codec.Decode(b)
-	if err != nil {
-		return fmt.Errorf("scs: merge session: decode: %w", err)
+	deadline, values, ok := s.decodeOrReport(ctx, token, false, b)
+	if !ok {
+		return nil
 	}
 
 	sd.mu.Lock()
@@ -232,16 +240,17 @@ func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
 // Destroy it. It stops at the first error from fn and returns it. It returns
 // ErrNotIterable when the store cannot list its sessions. With
 // HashTokenInStore, Token returns the store key in fn; Destroy and Commit
-// still reach the right session.
+// still reach the right session. Sessions whose data cannot be decoded are
+// skipped and reported as EventUndecodable.
 func (s *SessionManager) Iterate(ctx context.Context, fn func(context.Context) error) error {
 	all, err := s.storeAll(ctx)
 	if err != nil {
 		return err
 	}
 	for key, b := range all {
-		deadline, values, err := s.Codec.Decode(b)
-		if err != nil {
-			return fmt.Errorf("scs: iterate: decode session: %w", err)
+		deadline, values, ok := s.decodeOrReport(ctx, key, s.HashTokenInStore, b)
+		if !ok {
+			continue
 		}
 		sctx := s.newContext(ctx, deadline, key, values)
 		s.getSessionData(sctx).hashed = s.HashTokenInStore

@@ -81,7 +81,7 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData) (str
 			err = s.storeCommit(ctx, token, hashed, b, expiry)
 		} else {
 			var swapped bool
-			swapped, err = cas.CompareAndSwap(ctx, s.storeKey(token, hashed), cur, b, expiry)
+			swapped, err = s.storeCompareAndSwap(ctx, cas, token, hashed, cur, b, expiry)
 			if err == nil && !swapped {
 				if attempt < maxMergeAttempts {
 					continue

@@ -30,8 +30,16 @@ type SessionManager struct {
 	// then written at most once per IdleRefreshInterval just to stay alive,
 	// and may expire up to IdleRefreshInterval earlier than IdleTimeout
 	// after its last use. It needs a store that implements ExpiryStore or
-	// ExpiryCtxStore (memstore does); with other stores, and with the
-	// default of zero, every request saves the session, as in SCS v2.
+	// ExpiryCtxStore (memstore and every store module of this repository
+	// do); with other stores, and with the default of zero, every request
+	// saves the session, as in SCS v2.
+	//
+	// About a tenth of IdleTimeout is a good value (a minute for a
+	// 10-minute idle timeout, 3 minutes for 30): an active user's session
+	// is then written at most once per interval instead of on every
+	// request, while a session can expire at most 10% before the idle
+	// timeout it was given. Much larger values save few more writes and
+	// cut visibly into the idle timeout.
 	IdleRefreshInterval time.Duration
 
 	// Lifetime is the absolute maximum length of a session, however active.
@@ -54,6 +62,21 @@ type SessionManager struct {
 	// Store holds the session data. The default is an in-memory
 	// memstore.MemStore with a cleanup goroutine every minute.
 	Store Store
+
+	// StoreTimeout bounds each call to the store: the context passed to a
+	// context-aware store method (CtxStore, IterableCtxStore,
+	// ExpiryCtxStore, CompareAndSwapStore) gets a deadline StoreTimeout
+	// away, or the request's own if sooner. Zero (the default) adds none,
+	// as in SCS v2. Store methods without a context cannot be bounded.
+	//
+	// Without it, a store that stops answering (a frozen server, a full
+	// connection pool) holds every request until the request or the
+	// driver's own timeouts give up; with it, such requests fail after
+	// StoreTimeout and answer through ErrorFunc (500 by default). Set it a
+	// little above the slowest store call you expect, such as a second for
+	// Redis or a few seconds for SQL, and set the driver's own dial and read
+	// timeouts too (see the README).
+	StoreTimeout time.Duration
 
 	// Cookie configures the session cookie.
 	Cookie SessionCookie
@@ -87,33 +110,73 @@ type SessionManager struct {
 }
 
 // SessionCookie configures the session cookie. The zero value is a
-// non-persistent cookie with no attributes; New sets the defaults listed on
-// each field.
+// non-persistent cookie with no attributes and no name, which LoadAndSave
+// refuses; New sets the defaults listed on each field.
+//
+// LoadAndSave checks the settings when it is called and panics, with a
+// message starting "scs: ", on any that browsers would silently drop: an
+// invalid Name, Path or Domain, a __Host- name without Secure, with a Path
+// other than "/" or with a Domain, a __Secure- name without Secure, and
+// SameSite=None or Partitioned without Secure. It never changes them.
 type SessionCookie struct {
-	// Name is the cookie's name. The default is "session". It must be a
-	// valid cookie name and differ between managers serving one request.
+	// Name is the cookie's name. The default is "session".
+	//
+	// It must be a valid cookie name: letters, digits and
+	// !#$%&'*+-.^_`|~ only, with no spaces, separators such as ;,=" or
+	// control characters. Managers that serve the same request need
+	// different names. For a site served only over HTTPS, a name starting
+	// with "__Host-" (such as "__Host-session") is the strongest choice:
+	// browsers accept it only with Secure, Path "/" and no Domain, so a
+	// sibling subdomain or an HTTP page cannot set or shadow it. "__Secure-"
+	// asks for Secure only.
 	Name string
 
 	// Domain is the cookie's Domain attribute. The default is empty: the
 	// cookie is sent only to the host that set it.
+	//
+	// Setting it (to "example.com", say) also sends the cookie to every
+	// subdomain, which then sees the token; leave it empty unless those
+	// subdomains must share the session.
 	Domain string
 
 	// HttpOnly sets the HttpOnly attribute. The default is true.
+	//
+	// It hides the cookie from JavaScript, so a cross-site scripting flaw
+	// cannot read the token. Keep it unless scripts really need the token.
 	HttpOnly bool
 
-	// Path is the cookie's Path attribute. The default is "/".
+	// Path is the cookie's Path attribute. The default is "/": every path
+	// of the site. A __Host- cookie requires "/".
 	Path string
 
 	// SameSite is the cookie's SameSite attribute. The default is
 	// http.SameSiteLaxMode.
+	//
+	// Lax sends the cookie on same-site requests and on top-level
+	// navigations from other sites, which blocks most cross-site request
+	// forgery while links into the site keep the user logged in. Strict
+	// sends it on same-site requests only: safer, but a user who follows a
+	// link from elsewhere arrives logged out. None sends it on every
+	// cross-site request (for embedded or cross-site use) and requires
+	// Secure; protect state-changing requests against forgery yourself.
+	// http.SameSiteDefaultMode writes no attribute, which browsers now
+	// treat as Lax.
 	SameSite http.SameSite
 
-	// Secure sets the Secure attribute (send over HTTPS only). The default
-	// is false.
+	// Secure sets the Secure attribute: the browser sends the cookie over
+	// HTTPS only. The default is false, so that plain-HTTP development
+	// servers work.
+	//
+	// Set it in production on any site served over HTTPS, so that the
+	// token never travels in clear text. It is required with SameSite
+	// None, Partitioned and the __Host- and __Secure- name prefixes.
+	// Browsers treat http://localhost as secure, so it works in local
+	// development there too.
 	Secure bool
 
-	// Partitioned sets the Partitioned attribute (CHIPS). The default is
-	// false.
+	// Partitioned sets the Partitioned attribute (CHIPS): in a third-party
+	// context the browser keeps a separate cookie per top-level site. The
+	// default is false. It requires Secure.
 	Partitioned bool
 
 	// Persist makes the cookie outlive the browser session, with Expires
@@ -132,6 +195,7 @@ func New() *SessionManager {
 		MergeConcurrent:     false,
 		Lifetime:            24 * time.Hour,
 		Store:               memstore.New(),
+		StoreTimeout:        0,
 		Codec:               GobCodec{},
 		ErrorFunc:           defaultErrorFunc,
 		contextKey:          new(contextKey),
@@ -161,7 +225,16 @@ func NewSession() *SessionManager {
 // written before the first byte or status of the response leaves, so the
 // client's cookie and the store agree. A cookie value that cannot be a token
 // starts a new session without a store look-up.
+//
+// LoadAndSave checks the Cookie settings once, when it is called, and
+// panics with a message starting "scs: " when browsers or net/http would
+// drop the cookie they describe (see SessionCookie), as http.ServeMux
+// panics on a bad pattern: a mistake that would log every user out
+// silently shows at start-up instead. It does not change the settings.
 func (s *SessionManager) LoadAndSave(next http.Handler) http.Handler {
+	if err := s.Cookie.check(); err != nil {
+		panic(err.Error())
+	}
 	return s.loadAndSave(next, "")
 }
 
@@ -171,7 +244,13 @@ func (s *SessionManager) LoadAndSave(next http.Handler) http.Handler {
 // session is saved it sets the response header of that name to the token:
 // the client sends it back on its next request. After Destroy the response
 // header is present and empty. No cookie is read or written, and Vary names
-// the header.
+// the header. Every response that carries the header also carries
+// Cache-Control: no-store, so that no cache keeps a token.
+//
+// Browsers let cross-origin JavaScript read a response header only when the
+// response lists it in Access-Control-Expose-Headers: a CORS API whose
+// clients run in a browser must add the header's name there (and to
+// Access-Control-Allow-Headers for the requests that send it back).
 func (s *SessionManager) LoadAndSaveHeader(name string, next http.Handler) http.Handler {
 	return s.loadAndSave(next, http.CanonicalHeaderKey(name))
 }
@@ -192,7 +271,7 @@ func (s *SessionManager) loadAndSave(next http.Handler, header string) http.Hand
 		}
 		var token string
 		if header == "" {
-			token = cookieValue(r, s.Cookie.Name)
+			token = cookieValue(r, s.Cookie.Name, s.cookieLimit())
 		} else if v := r.Header[header]; len(v) > 0 {
 			token = v[0]
 		}
@@ -233,7 +312,9 @@ func (s *SessionManager) commitAndWriteToken(w http.ResponseWriter, r *http.Requ
 		return true
 	}
 	if header != "" {
-		w.Header()[header] = []string{token}
+		h := w.Header()
+		h[header] = []string{token}
+		hv.add(h, slotCacheControl, "Cache-Control", "no-store")
 		return true
 	}
 	s.writeCookie(sd, w, token, expiry, hv)
@@ -274,4 +355,13 @@ func (s *SessionManager) clock() time.Time {
 func defaultErrorFunc(w http.ResponseWriter, r *http.Request, err error) {
 	log.Output(2, err.Error())
 	http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+}
+
+// cookieLimit is the longest session cookie value worth reading: a token,
+// or a sealed session with a SealingStore.
+func (s *SessionManager) cookieLimit() int {
+	if s.sealing() {
+		return maxSealedToken
+	}
+	return maxCookieValue
 }

@@ -113,9 +113,20 @@ func (s *SessionManager) storeKey(token string, hashed bool) string {
 	return token
 }
 
+// storeContext returns ctx bounded by StoreTimeout, for one store call, and
+// the function that releases it.
+func (s *SessionManager) storeContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.StoreTimeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.StoreTimeout)
+}
+
 func (s *SessionManager) storeFind(ctx context.Context, token string, hashed bool) ([]byte, bool, error) {
 	key := s.storeKey(token, hashed)
 	if cs, ok := s.Store.(CtxStore); ok {
+		ctx, cancel := s.storeContext(ctx)
+		defer cancel()
 		return cs.FindCtx(ctx, key)
 	}
 	return s.Store.Find(key)
@@ -129,6 +140,8 @@ func (s *SessionManager) storeFindExpiry(ctx context.Context, token string) ([]b
 		key := s.storeKey(token, false)
 		switch st := s.Store.(type) {
 		case ExpiryCtxStore:
+			ctx, cancel := s.storeContext(ctx)
+			defer cancel()
 			return st.FindExpiryCtx(ctx, key)
 		case ExpiryStore:
 			return st.FindExpiry(key)
@@ -141,14 +154,26 @@ func (s *SessionManager) storeFindExpiry(ctx context.Context, token string) ([]b
 func (s *SessionManager) storeCommit(ctx context.Context, token string, hashed bool, b []byte, expiry time.Time) error {
 	key := s.storeKey(token, hashed)
 	if cs, ok := s.Store.(CtxStore); ok {
+		ctx, cancel := s.storeContext(ctx)
+		defer cancel()
 		return cs.CommitCtx(ctx, key, b, expiry)
 	}
 	return s.Store.Commit(key, b, expiry)
 }
 
+// storeCompareAndSwap is CompareAndSwapStore.CompareAndSwap for token,
+// bounded by StoreTimeout.
+func (s *SessionManager) storeCompareAndSwap(ctx context.Context, cas CompareAndSwapStore, token string, hashed bool, old, b []byte, expiry time.Time) (bool, error) {
+	ctx, cancel := s.storeContext(ctx)
+	defer cancel()
+	return cas.CompareAndSwap(ctx, s.storeKey(token, hashed), old, b, expiry)
+}
+
 func (s *SessionManager) storeDelete(ctx context.Context, token string, hashed bool) error {
 	key := s.storeKey(token, hashed)
 	if cs, ok := s.Store.(CtxStore); ok {
+		ctx, cancel := s.storeContext(ctx)
+		defer cancel()
 		return cs.DeleteCtx(ctx, key)
 	}
 	return s.Store.Delete(key)
@@ -159,7 +184,9 @@ func (s *SessionManager) storeAll(ctx context.Context) (map[string][]byte, error
 	var err error
 	switch st := s.Store.(type) {
 	case IterableCtxStore:
+		ctx, cancel := s.storeContext(ctx)
 		all, err = st.AllCtx(ctx)
+		cancel()
 	case IterableStore:
 		all, err = st.All()
 	default:

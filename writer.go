@@ -1,6 +1,9 @@
 package scs
 
 import (
+	"bufio"
+	"fmt"
+	"net"
 	"net/http"
 )
 
@@ -81,6 +84,32 @@ func (w *responseWriter) FlushError() error {
 		return ErrCommitFailed
 	}
 	return http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Flush commits the session, then flushes the underlying writer, so that
+// handlers that assert w.(http.Flusher) can stream. It does nothing when the
+// save failed (ErrorFunc has answered) or the underlying writer cannot
+// flush.
+func (w *responseWriter) Flush() {
+	_ = w.FlushError()
+}
+
+// Hijack commits the session, then hands over the connection, so that
+// handlers that assert w.(http.Hijacker) (websockets, raw protocols) keep
+// working. Any cookie the save wrote is sent only if the handler writes it
+// itself. It returns ErrCommitFailed when the save failed, and an error
+// wrapping http.ErrNotSupported when the underlying writer cannot hijack
+// (HTTP/2, for example).
+func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.commit()
+	if w.failed {
+		return nil, nil, ErrCommitFailed
+	}
+	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, fmt.Errorf("scs: hijack: %w", err)
+	}
+	return conn, rw, nil
 }
 
 // Unwrap returns the underlying writer, for http.NewResponseController

@@ -65,6 +65,36 @@ func (s *BadgerStore) Find(token string) (b []byte, found bool, err error) {
 	return b, true, nil
 }
 
+// FindExpiry is Find that also returns the session's expiry as Badger
+// keeps it: in whole Unix seconds, rounded down from the committed expiry
+// (zero for an entry without one). It makes the store an scs.ExpiryStore, so
+// that SessionManager.IdleRefreshInterval takes effect.
+func (s *BadgerStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+	var expiresAt uint64
+	err = s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(s.key(token))
+		if err != nil {
+			return err
+		}
+		expiresAt = item.ExpiresAt()
+		b, err = item.ValueCopy(nil)
+		return err
+	})
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, time.Time{}, false, nil
+	}
+	if err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("badgerstore: find: %w", err)
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	if expiresAt != 0 {
+		expiry = time.Unix(int64(expiresAt), 0)
+	}
+	return b, expiry, true, nil
+}
+
 // Commit stores the payload b for token until expiry, replacing any data and
 // expiry the token had.
 func (s *BadgerStore) Commit(token string, b []byte, expiry time.Time) error {

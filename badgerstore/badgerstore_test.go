@@ -61,6 +61,7 @@ func TestConformance(t *testing.T) {
 		New: func(t *testing.T) scs.Store {
 			return New(openDB(t))
 		},
+		ExpiryPrecision: time.Second, // Badger keeps whole seconds
 	}.Run(t)
 }
 
@@ -104,4 +105,11 @@ func TestExpiresAtNeverMeansForever(t *testing.T) {
 			t.Errorf("expiresAt(%v) = 0, which Badger reads as no expiry", expiry)
 		}
 	}
+}
+
+// TestIdleRefreshIntervalTakesEffect checks, through HTTP requests, that the
+// store reports expiries (scs.ExpiryStore), so that a read right after a
+// save skips saving again.
+func TestIdleRefreshIntervalTakesEffect(t *testing.T) {
+	storetest.IdleRefresh(t, New(openDB(t)))
 }

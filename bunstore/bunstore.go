@@ -173,6 +173,35 @@ func (b *BunStore) FindCtx(ctx context.Context, token string) (data []byte, foun
 	return data, true, nil
 }
 
+// FindExpiry is Find that also returns the session's expiry. It makes the
+// store an scs.ExpiryStore, so that SessionManager.IdleRefreshInterval takes
+// effect.
+func (b *BunStore) FindExpiry(token string) (data []byte, expiry time.Time, found bool, err error) {
+	return b.FindExpiryCtx(context.Background(), token)
+}
+
+// FindExpiryCtx is FindExpiry with a context.
+func (b *BunStore) FindExpiryCtx(ctx context.Context, token string) (data []byte, expiry time.Time, found bool, err error) {
+	b.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("bunstore: find: %w", err)
+	}
+	// Bun's scanner, unlike database/sql's, reads the text SQLite keeps
+	// times as.
+	err = b.db.NewRaw("SELECT data, expiry FROM "+b.table+" WHERE token = ? AND expiry > ?", token, now()).
+		Scan(ctx, &data, &expiry)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, time.Time{}, false, nil
+	}
+	if err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("bunstore: find: %w", err)
+	}
+	if data == nil {
+		data = []byte{}
+	}
+	return data, expiry, true, nil
+}
+
 // Commit stores the session token with data until expiry, replacing any data
 // and expiry the token had, in one upsert statement.
 func (b *BunStore) Commit(token string, data []byte, expiry time.Time) error {

@@ -47,6 +47,33 @@ func (s *BuntDBStore) Find(token string) (b []byte, found bool, err error) {
 	return []byte(val), true, nil
 }
 
+// FindExpiry is Find that also returns the session's expiry, from the time
+// to live BuntDB keeps for it (zero for an entry without one). It makes the
+// store an scs.ExpiryStore, so that SessionManager.IdleRefreshInterval takes
+// effect.
+func (s *BuntDBStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+	var val string
+	var ttl time.Duration
+	err = s.db.View(func(tx *buntdb.Tx) error {
+		var err error
+		if val, err = tx.Get(token); err != nil {
+			return err
+		}
+		ttl, err = tx.TTL(token)
+		return err
+	})
+	if errors.Is(err, buntdb.ErrNotFound) {
+		return nil, time.Time{}, false, nil
+	}
+	if err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("buntdbstore: find: %w", err)
+	}
+	if ttl >= 0 {
+		expiry = time.Now().Add(ttl)
+	}
+	return []byte(val), expiry, true, nil
+}
+
 // Commit stores the payload b for token until expiry, replacing any data and
 // expiry the token had.
 func (s *BuntDBStore) Commit(token string, b []byte, expiry time.Time) error {

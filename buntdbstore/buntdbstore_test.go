@@ -38,6 +38,8 @@ func TestConformance(t *testing.T) {
 		New: func(t *testing.T) scs.Store {
 			return New(newDB(t))
 		},
+		// BuntDB counts the TTL from its own reading of the clock.
+		ExpiryPrecision: 50 * time.Millisecond,
 	}.Run(t)
 }
 
@@ -103,4 +105,11 @@ func TestSessionsSurviveReopen(t *testing.T) {
 	if err != nil || !found || !bytes.Equal(b, payload) {
 		t.Fatalf("Find after reopening = %q, %v, %v; want the binary payload back", b, found, err)
 	}
+}
+
+// TestIdleRefreshIntervalTakesEffect checks, through HTTP requests, that the
+// store reports expiries (scs.ExpiryStore), so that a read right after a
+// save skips saving again.
+func TestIdleRefreshIntervalTakesEffect(t *testing.T) {
+	storetest.IdleRefresh(t, New(newDB(t)))
 }

@@ -13,12 +13,15 @@ import (
 
 	"github.com/hashicorp/consul/api"
 
+	"github.com/seed3bbca6c1/scs"
 	"github.com/seed3bbca6c1/scs/cleanup"
 )
 
 const (
 	// defaultPrefix is the key prefix of New, the same as SCS v2's.
 	defaultPrefix = "scs:session:"
+	// defaultMaxValueSize is Consul's default kv_max_value_size.
+	defaultMaxValueSize = 512 << 10
 
 	// defaultCleanupInterval is the cleanup interval of New.
 	defaultCleanupInterval = time.Minute
@@ -41,12 +44,21 @@ const (
 // returned, whether or not the cleanup has removed them yet.
 //
 // Consul limits a value to 512 KiB by default (the agent's kv_max_value_size),
-// so session data can be at most 512 KiB less 8 bytes; Commit returns Consul's
-// error for larger data.
+// so session data can be at most 512 KiB less 8 bytes; Commit and
+// CompareAndSwap refuse larger data before writing, with an error wrapping
+// scs.ErrPayloadTooLarge (see MaxValueSize).
 //
 // A ConsulStore is safe for concurrent use. Create one with New or
 // NewWithOptions; the zero value is not usable.
 type ConsulStore struct {
+	// MaxValueSize is the largest value, in bytes, the Consul agents
+	// accept: their kv_max_value_size. Session data takes it less the 8
+	// bytes of the expiry; larger data is refused before writing, so the
+	// stored session stays as it was. Zero means 512 KiB, Consul's default;
+	// if you raised kv_max_value_size, set the same here, before the
+	// store's first use. A negative value turns the check off.
+	MaxValueSize int
+
 	kv     *api.KV
 	txn    *api.Txn
 	prefix string
@@ -132,6 +144,9 @@ func (s *ConsulStore) CommitCtx(ctx context.Context, token string, b []byte, exp
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("consulstore: commit: %w", err)
 	}
+	if err := s.checkSize("commit", b); err != nil {
+		return err
+	}
 	pair := &api.KVPair{Key: s.prefix + token, Value: encode(b, expiry)}
 	if _, err := s.kv.Put(pair, writeOptions(ctx)); err != nil {
 		return fmt.Errorf("consulstore: commit: %w", err)
@@ -151,6 +166,9 @@ func (s *ConsulStore) CompareAndSwap(ctx context.Context, token string, old, b [
 	s.runner.Start()
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("consulstore: compare and swap: %w", err)
+	}
+	if err := s.checkSize("compare and swap", b); err != nil {
+		return false, err
 	}
 	key := s.prefix + token
 	pair, _, err := s.kv.Get(key, queryOptions(ctx))
@@ -306,6 +324,21 @@ func (s *ConsulStore) token(key string) (string, bool) {
 		return "", false
 	}
 	return token, true
+}
+
+// checkSize returns an error wrapping scs.ErrPayloadTooLarge when the value
+// for data b would be larger than MaxValueSize.
+func (s *ConsulStore) checkSize(op string, b []byte) error {
+	limit := s.MaxValueSize
+	if limit == 0 {
+		limit = defaultMaxValueSize
+	}
+	if limit > 0 && headerLen+len(b) > limit {
+		return fmt.Errorf("consulstore: %s: %w: %d bytes of data and %d of expiry, and Consul takes values of %d "+
+			"(kv_max_value_size; raise it on the agents and set ConsulStore.MaxValueSize to match)",
+			op, scs.ErrPayloadTooLarge, len(b), headerLen, limit)
+	}
+	return nil
 }
 
 // encode returns the stored value: the expiry as big-endian Unix nanoseconds,

@@ -234,3 +234,10 @@ func TestOversizedPayload(t *testing.T) {
 func BenchmarkFind(b *testing.B) { kvtest.BenchmarkFind(b, newStore(b, 0), make([]byte, 512)) }
 
 func BenchmarkCommit(b *testing.B) { kvtest.BenchmarkCommit(b, newStore(b, 0), make([]byte, 512)) }
+
+// TestOversizedSessionKeepsOldOne checks through HTTP requests that a
+// session over Consul's value limit is refused before writing, with
+// scs.ErrPayloadTooLarge, and the session saved before stays intact.
+func TestOversizedSessionKeepsOldOne(t *testing.T) {
+	storetest.OversizedSession(t, newStore(t, 0), maxPayload)
+}

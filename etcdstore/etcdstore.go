@@ -21,6 +21,8 @@ import (
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/seed3bbca6c1/scs"
 )
 
 // DefaultPrefix is the key prefix New uses, as in SCS v2.
@@ -37,6 +39,18 @@ const defaultPageSize = 1000
 // ends at the first whole second at or after their expiry (see Commit); the
 // store remembers those leases in memory.
 type EtcdStore struct {
+	// MaxRequestBytes is the largest request the etcd server accepts: its
+	// --max-request-bytes. Session data may take it less 1 KiB (for the
+	// key and the request's framing); Commit and CompareAndSwap refuse
+	// larger data before writing, with an error wrapping
+	// scs.ErrPayloadTooLarge, so the stored session stays as it was.
+	// CompareAndSwap sends the old data too, so with MergeConcurrent the
+	// old and new data together must fit. Zero means 1.5 MiB, etcd's
+	// default; if you raised --max-request-bytes (and the client's
+	// MaxCallSendMsgSize, 2 MiB by default), set the same here, before
+	// the store's first use. A negative value turns the check off.
+	MaxRequestBytes int
+
 	client   *clientv3.Client
 	prefix   string
 	pageSize int64
@@ -86,6 +100,59 @@ func (e *EtcdStore) FindCtx(ctx context.Context, token string) (b []byte, found 
 	return res.Kvs[0].Value, true, nil
 }
 
+// FindExpiry is Find that also returns the session's expiry: the end of its
+// lease, a whole second at or after the committed expiry. It makes the store
+// an scs.ExpiryStore, so that SessionManager.IdleRefreshInterval takes
+// effect.
+func (e *EtcdStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+	return e.FindExpiryCtx(context.Background(), token)
+}
+
+// FindExpiryCtx is FindExpiry with a context. A lease this store granted
+// costs no more than Find; another one (granted by another process, or
+// before a restart) costs one more round trip, to ask etcd its time to live.
+func (e *EtcdStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("etcdstore: find: %w", err)
+	}
+	res, err := e.client.Get(ctx, e.prefix+token)
+	if err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("etcdstore: find: %w", err)
+	}
+	if len(res.Kvs) == 0 {
+		return nil, time.Time{}, false, nil
+	}
+	kv := res.Kvs[0]
+	if kv.Lease == 0 {
+		return kv.Value, time.Time{}, true, nil
+	}
+	lease := clientv3.LeaseID(kv.Lease)
+	if sec, ok := e.leaseSecond(lease); ok {
+		return kv.Value, time.Unix(sec, 0), true, nil
+	}
+	ttl, err := e.client.TimeToLive(ctx, lease)
+	if err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("etcdstore: find: lease time to live: %w", err)
+	}
+	if ttl.TTL < 0 {
+		return nil, time.Time{}, false, nil // the lease ended after the Get
+	}
+	return kv.Value, time.Now().Add(time.Duration(ttl.TTL) * time.Second), true, nil
+}
+
+// leaseSecond returns the Unix second at which a lease this store granted
+// ends.
+func (e *EtcdStore) leaseSecond(lease clientv3.LeaseID) (int64, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for sec, id := range e.leases {
+		if id == lease {
+			return sec, true
+		}
+	}
+	return 0, false
+}
+
 // Commit stores b as the data of the session token until expiry, replacing
 // the data and expiry of an existing session. An expiry that has passed
 // deletes the session.
@@ -103,6 +170,9 @@ func (e *EtcdStore) Commit(token string, b []byte, expiry time.Time) error {
 func (e *EtcdStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("etcdstore: commit: %w", err)
+	}
+	if err := e.checkSize("commit", len(b)); err != nil {
+		return err
 	}
 	key := e.prefix + token
 	now := time.Now()
@@ -146,6 +216,9 @@ func (e *EtcdStore) CommitCtx(ctx context.Context, token string, b []byte, expir
 func (e *EtcdStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("etcdstore: compare and swap: %w", err)
+	}
+	if err := e.checkSize("compare and swap", len(old)+len(b)); err != nil {
+		return false, err
 	}
 	key := e.prefix + token
 	// etcd fails a value comparison on a missing key, so a missing or
@@ -278,4 +351,34 @@ func (e *EtcdStore) AllCtx(ctx context.Context) (map[string][]byte, error) {
 		// The next page starts just after the last key of this one.
 		from = string(res.Kvs[len(res.Kvs)-1].Key) + "\x00"
 	}
+}
+
+// defaultMaxRequestBytes is etcd's default --max-request-bytes.
+const defaultMaxRequestBytes = 3 << 19 // 1.5 MiB
+
+// requestOverhead is what MaxRequestBytes keeps for the key and framing.
+const requestOverhead = 1 << 10
+
+// MaxPayload returns the most session data Commit accepts: MaxRequestBytes
+// (or its default) less 1 KiB; zero when the check is off.
+func (e *EtcdStore) MaxPayload() int {
+	limit := e.MaxRequestBytes
+	if limit == 0 {
+		limit = defaultMaxRequestBytes
+	}
+	if limit < 0 {
+		return 0
+	}
+	return max(limit-requestOverhead, 0)
+}
+
+// checkSize returns an error wrapping scs.ErrPayloadTooLarge when a request
+// carrying n bytes of session data would be larger than the server takes.
+func (e *EtcdStore) checkSize(op string, n int) error {
+	if limit := e.MaxPayload(); e.MaxRequestBytes >= 0 && n > limit {
+		return fmt.Errorf("etcdstore: %s: %w: %d bytes of session data, and an etcd request takes %d "+
+			"(the server's --max-request-bytes less 1 KiB; raise it and set EtcdStore.MaxRequestBytes to match)",
+			op, scs.ErrPayloadTooLarge, n, limit)
+	}
+	return nil
 }

@@ -80,6 +80,9 @@ func TestConformance(t *testing.T) {
 	storetest.Suite{
 		New:         func(t *testing.T) scs.Store { return newStore(t) },
 		ExpiryGrace: expiryGrace,
+		// As much as etcd's default request limit allows; one byte more
+		// is refused before writing.
+		MaxPayload: (&EtcdStore{}).MaxPayload(),
 	}.Run(t)
 }
 
@@ -242,3 +245,18 @@ func BenchmarkFind(b *testing.B) { kvtest.BenchmarkFind(b, newStore(b), benchPay
 // BenchmarkCommit commits with one expiry, so after the first commit the
 // lease is reused and each commit is one put.
 func BenchmarkCommit(b *testing.B) { kvtest.BenchmarkCommit(b, newStore(b), benchPayload) }
+
+// TestIdleRefreshIntervalTakesEffect checks, through HTTP requests, that the
+// store reports expiries (scs.ExpiryStore), so that a read right after a
+// save skips saving again.
+func TestIdleRefreshIntervalTakesEffect(t *testing.T) {
+	storetest.IdleRefresh(t, newStore(t))
+}
+
+// TestOversizedSessionKeepsOldOne checks through HTTP requests that a
+// session over etcd's request limit is refused before writing, with
+// scs.ErrPayloadTooLarge, and the session saved before stays intact.
+func TestOversizedSessionKeepsOldOne(t *testing.T) {
+	st := newStore(t)
+	storetest.OversizedSession(t, st, st.MaxPayload())
+}

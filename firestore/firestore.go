@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/seed3bbca6c1/scs"
 	"github.com/seed3bbca6c1/scs/cleanup"
 )
 
@@ -155,6 +156,9 @@ func (s *FireStore) CommitCtx(ctx context.Context, token string, b []byte, expir
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("firestore: commit: %w", err)
 	}
+	if err := checkSize("commit", b); err != nil {
+		return err
+	}
 	id, ok := docID(token)
 	if !ok {
 		return fmt.Errorf("firestore: commit: token %.50q is not a valid document ID", token)
@@ -179,6 +183,9 @@ func (s *FireStore) CompareAndSwap(ctx context.Context, token string, old, b []b
 	s.runner.Start()
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("firestore: compare and swap: %w", err)
+	}
+	if err := checkSize("compare and swap", b); err != nil {
+		return false, err
 	}
 	id, ok := docID(token)
 	if !ok {
@@ -337,4 +344,24 @@ func validID(id string) bool {
 // reserved reports whether Firestore reserves id: it matches __.*__.
 func reserved(id string) bool {
 	return len(id) >= 4 && strings.HasPrefix(id, "__") && strings.HasSuffix(id, "__")
+}
+
+// MaxDataSize is the most session data, in bytes, a FireStore keeps: a
+// Firestore document holds at most 1 MiB, and this leaves 1 KiB of it for
+// the document's name, its field names and the expiry. Commit and
+// CompareAndSwap refuse larger data before writing, with an error wrapping
+// scs.ErrPayloadTooLarge, so the stored session stays as it was. The limit
+// is Firestore's and cannot be raised: keep large data elsewhere and only a
+// reference to it in the session.
+const MaxDataSize = 1<<20 - 1<<10
+
+// checkSize returns an error wrapping scs.ErrPayloadTooLarge when b is
+// larger than MaxDataSize.
+func checkSize(op string, b []byte) error {
+	if len(b) > MaxDataSize {
+		return fmt.Errorf("firestore: %s: %w: %d bytes, and a Firestore document holds 1 MiB, %d of it for session data "+
+			"(a fixed Firestore limit: keep large data elsewhere and a reference in the session)",
+			op, scs.ErrPayloadTooLarge, len(b), MaxDataSize)
+	}
+	return nil
 }

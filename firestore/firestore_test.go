@@ -29,7 +29,7 @@ const (
 
 // maxPayload is the largest payload the kit round-trips: a Firestore
 // document holds at most 1 MiB, its name and field names included.
-const maxPayload = 1<<20 - 1024
+const maxPayload = MaxDataSize
 
 // TestMain runs only the Test functions, which skip, when the test server
 // does not answer outside CI: the runnable Example cannot skip itself.
@@ -337,4 +337,11 @@ func BenchmarkFind(b *testing.B) {
 // BenchmarkCommit measures one Commit of a small session.
 func BenchmarkCommit(b *testing.B) {
 	kvtest.BenchmarkCommit(b, newStore(b, Config{}), bytes.Repeat([]byte("x"), 256))
+}
+
+// TestOversizedSessionKeepsOldOne checks through HTTP requests that a
+// session over the document limit is refused before writing, with
+// scs.ErrPayloadTooLarge, and the session saved before stays intact.
+func TestOversizedSessionKeepsOldOne(t *testing.T) {
+	storetest.OversizedSession(t, newStore(t, Config{}), maxPayload)
 }

@@ -146,6 +146,34 @@ func (g *GORMStore) FindCtx(ctx context.Context, token string) (b []byte, found 
 	return s.Data, true, nil
 }
 
+// FindExpiry is Find that also returns the session's expiry. It makes the
+// store an scs.ExpiryStore, so that SessionManager.IdleRefreshInterval takes
+// effect.
+func (g *GORMStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+	return g.FindExpiryCtx(context.Background(), token)
+}
+
+// FindExpiryCtx is FindExpiry with a context.
+func (g *GORMStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+	g.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("gormstore: find: %w", err)
+	}
+	var s session
+	res := g.db.WithContext(ctx).Table(g.table).Select("data", "expiry").
+		Where("token = ? AND expiry > ?", token, now()).Limit(1).Find(&s)
+	if res.Error != nil {
+		return nil, time.Time{}, false, fmt.Errorf("gormstore: find: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil, time.Time{}, false, nil
+	}
+	if s.Data == nil {
+		s.Data = []byte{}
+	}
+	return s.Data, s.Expiry, true, nil
+}
+
 // Commit stores the session token with data b until expiry, replacing any
 // data and expiry the token had, in one upsert statement.
 func (g *GORMStore) Commit(token string, b []byte, expiry time.Time) error {

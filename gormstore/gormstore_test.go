@@ -340,3 +340,12 @@ func TestCompareAndSwapUnchanged(t *testing.T) {
 		}
 	})
 }
+
+// TestIdleRefreshIntervalTakesEffect checks, through HTTP requests, that the
+// store reports expiries (scs.ExpiryStore), so that a read right after a
+// save skips saving again.
+func TestIdleRefreshIntervalTakesEffect(t *testing.T) {
+	runEngines(t, func(t *testing.T, _ string, db *gorm.DB) {
+		storetest.IdleRefresh(t, newStore(t, db, 0))
+	})
+}

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/seed3bbca6c1/scs"
 	"github.com/seed3bbca6c1/scs/internal/sqlstore"
 )
 
@@ -81,7 +82,23 @@ type Config struct {
 	// underscores, not starting with a digit); NewWithConfig panics
 	// otherwise.
 	TableName string
+
+	// MaxDataSize is the most bytes the table's data column holds: Commit,
+	// CommitCtx and CompareAndSwap refuse larger session data with an
+	// error wrapping scs.ErrPayloadTooLarge, before writing, so the stored
+	// session stays as it was. Zero means 65535, a BLOB column as in SCS
+	// v2's schema; a negative value turns the check off.
+	//
+	// Without it, a server not in strict mode silently truncates data too
+	// large for the column, and the session can no longer be decoded. For
+	// larger sessions widen the column (ALTER TABLE sessions MODIFY data
+	// MEDIUMBLOB NOT NULL) and set MaxDataSize to 16777215 (MEDIUMBLOB) or
+	// 4294967295 (LONGBLOB).
+	MaxDataSize int
 }
+
+// blobMax is the most bytes a BLOB column holds.
+const blobMax = 1<<16 - 1
 
 // MySQLStore is a session store in a MySQL or MariaDB table. It is safe for
 // concurrent use. Create one with New, NewWithCleanupInterval or
@@ -92,7 +109,8 @@ type MySQLStore struct {
 	// compiling.
 	*sql.DB
 
-	store *sqlstore.Store
+	store   *sqlstore.Store
+	maxData int // see Config.MaxDataSize; negative for no check
 }
 
 // New returns a store on the table "sessions" in db. Its cleanup goroutine
@@ -113,7 +131,11 @@ func NewWithCleanupInterval(db *sql.DB, cleanupInterval time.Duration) *MySQLSto
 // cfg.TableName is not a valid table name, which keeps it out of the SQL
 // text unchecked.
 func NewWithConfig(db *sql.DB, cfg Config) *MySQLStore {
-	return &MySQLStore{DB: db, store: sqlstore.New(db, dialect, cfg.TableName, cfg.CleanUpInterval)}
+	maxData := cfg.MaxDataSize
+	if maxData == 0 {
+		maxData = blobMax
+	}
+	return &MySQLStore{DB: db, store: sqlstore.New(db, dialect, cfg.TableName, cfg.CleanUpInterval), maxData: maxData}
 }
 
 // Find returns the data of the session token. found is false, with a nil
@@ -141,15 +163,21 @@ func (m *MySQLStore) FindExpiryCtx(ctx context.Context, token string) (b []byte,
 }
 
 // Commit stores the session token with data b until expiry, replacing any
-// data and expiry the token had, in one statement. With the README's BLOB
-// column, data is limited to 65535 bytes; the server rejects more in its
-// default strict mode.
+// data and expiry the token had, in one statement. Data larger than
+// Config.MaxDataSize (65535 bytes by default, the README's BLOB column) is
+// refused with an error wrapping scs.ErrPayloadTooLarge, before writing.
 func (m *MySQLStore) Commit(token string, b []byte, expiry time.Time) error {
+	if err := m.checkSize("commit", b); err != nil {
+		return err
+	}
 	return m.store.Commit(token, b, expiry)
 }
 
 // CommitCtx is Commit with a context.
 func (m *MySQLStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	if err := m.checkSize("commit", b); err != nil {
+		return err
+	}
 	return m.store.CommitCtx(ctx, token, b, expiry)
 }
 
@@ -161,7 +189,21 @@ func (m *MySQLStore) CommitCtx(ctx context.Context, token string, b []byte, expi
 // changed rows, swapping old for identical data and expiry takes a second
 // statement, which checks that the session holds them.
 func (m *MySQLStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
+	if err := m.checkSize("compare and swap", b); err != nil {
+		return false, err
+	}
 	return m.store.CompareAndSwap(ctx, token, old, b, expiry)
+}
+
+// checkSize returns an error wrapping scs.ErrPayloadTooLarge when b is
+// larger than the data column holds.
+func (m *MySQLStore) checkSize(op string, b []byte) error {
+	if m.maxData >= 0 && len(b) > m.maxData {
+		return fmt.Errorf("mysqlstore: %s: %w: %d bytes, and the data column holds %d (Config.MaxDataSize; "+
+			"widen the column to MEDIUMBLOB and raise MaxDataSize to 16777215 for larger sessions)",
+			op, scs.ErrPayloadTooLarge, len(b), m.maxData)
+	}
+	return nil
 }
 
 // Delete removes the session token. Deleting a missing token is not an error.

@@ -5,7 +5,12 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"errors"
 	"fmt"
+	"github.com/seed3bbca6c1/scs"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -27,16 +32,13 @@ var schema = []string{`CREATE TABLE sessions (
 	expiry TIMESTAMP(6) NOT NULL
 );`, `CREATE INDEX sessions_expiry_idx ON sessions (expiry);`}
 
-// blobMax is the most a BLOB column holds.
-const blobMax = 1<<16 - 1
-
 // harness runs the checks every SQL store shares (see sqltest.Harness).
 var harness = sqltest.Harness{
 	Name:   "mysqlstore",
 	Schema: schema,
 	Open:   func(t testing.TB) *sqltest.DB { return server.Open(t, schema) },
 	New: func(_ testing.TB, db *sqltest.DB, cfg sqltest.Config) sqltest.Store {
-		return NewWithConfig(db.DB, Config(cfg))
+		return NewWithConfig(db.DB, Config{CleanUpInterval: cfg.CleanUpInterval, TableName: cfg.TableName})
 	},
 	DeleteExpired: func(s sqltest.Store) error {
 		return s.(*MySQLStore).store.DeleteExpired(context.Background())
@@ -78,7 +80,7 @@ func TestMediumBlob(t *testing.T) {
 	if _, err := db.Exec("ALTER TABLE sessions MODIFY data MEDIUMBLOB NOT NULL"); err != nil {
 		t.Fatal(err)
 	}
-	s := NewWithCleanupInterval(db.DB, 0)
+	s := NewWithConfig(db.DB, Config{MaxDataSize: 1<<24 - 1})
 	big := make([]byte, 1<<20)
 	if _, err := rand.Read(big); err != nil {
 		t.Fatal(err)
@@ -257,5 +259,72 @@ func TestExpiryTime(t *testing.T) {
 	}
 	if _, err := expiryTime(int64(1)); err == nil {
 		t.Error("expiryTime took an int64")
+	}
+}
+
+// TestOversizedSessionKeepsOldOneWithoutStrictMode checks, through HTTP
+// requests on a connection without strict mode (where MySQL and MariaDB
+// truncate data too large for the column instead of failing), that saving a
+// session larger than the BLOB column fails with an error naming the limit
+// and leaves the session stored before intact.
+func TestOversizedSessionKeepsOldOneWithoutStrictMode(t *testing.T) {
+	db := harness.Open(t).DB
+	db.SetMaxIdleConns(0) // drop the connections opened so far
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	if _, err := db.Exec("SET SESSION sql_mode = ''"); err != nil {
+		t.Fatal(err)
+	}
+	var mode string
+	if err := db.QueryRow("SELECT @@SESSION.sql_mode").Scan(&mode); err != nil || mode != "" {
+		t.Fatalf("sql_mode = %q, %v; want it empty (not strict)", mode, err)
+	}
+
+	m := scs.New()
+	m.Store = NewWithCleanupInterval(db, 0)
+	var saveErr error
+	m.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		saveErr = err
+		http.Error(w, "error", http.StatusInternalServerError)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) { m.Put(r.Context(), "user", "ada") })
+	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) {
+		m.Put(r.Context(), "blob", strings.Repeat("x", 1<<16))
+	})
+	mux.HandleFunc("/whoami", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, m.GetString(r.Context(), "user")) })
+	srv := httptest.NewServer(m.LoadAndSave(mux))
+	defer srv.Close()
+	get := func(path, token string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		if token != "" {
+			req.AddCookie(&http.Cookie{Name: "session", Value: token})
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, string(body)
+	}
+
+	resp, _ := get("/login", "")
+	var token string
+	for _, c := range resp.Cookies() {
+		token = c.Value
+	}
+	if token == "" {
+		t.Fatal("no session cookie after login")
+	}
+	if resp, _ := get("/big", token); resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("saving a session larger than the BLOB column: status %d, want 500", resp.StatusCode)
+	}
+	if !errors.Is(saveErr, scs.ErrPayloadTooLarge) || !strings.Contains(fmt.Sprint(saveErr), "MEDIUMBLOB") {
+		t.Errorf("save error = %v, want scs.ErrPayloadTooLarge with guidance", saveErr)
+	}
+	if resp, body := get("/whoami", token); resp.StatusCode != 200 || body != "ada" {
+		t.Errorf("after the refused save: status %d body %q, want the old session", resp.StatusCode, body)
 	}
 }

@@ -54,14 +54,23 @@ type Suite struct {
 	Stored func(t *testing.T, s scs.Store, token string) bool
 
 	// MaxPayload is the largest payload the store must round-trip. Zero means
-	// 1 MiB. Set it lower only for engines with a hard value limit (Consul's
-	// KV store takes 512 KiB), and say so in the store's README.
+	// 1 MiB. Set it only for stores with a hard value limit (Consul's KV
+	// store takes 512 KiB), and say so in the store's README: the kit then
+	// also checks that a payload of MaxPayload+1 bytes is refused with an
+	// error and leaves the data stored before intact, rather than being
+	// truncated or half-written.
 	MaxPayload int
 
 	// ExpiryGrace is how long after its expiry a session may still be found.
 	// Zero means none beyond a small scheduling margin. Engines that round
 	// expiry up (etcd leases have whole seconds and a minimum TTL) set it.
 	ExpiryGrace time.Duration
+
+	// ExpiryPrecision is how coarsely the engine keeps expiries: the
+	// expiry FindExpiry reports may differ from the committed one by this
+	// much. Zero means a millisecond. Engines that keep whole seconds
+	// (Badger) set it to a second.
+	ExpiryPrecision time.Duration
 }
 
 // Run runs the conformance suite against stores made by newStore, which must
@@ -83,6 +92,7 @@ func (s Suite) Run(t *testing.T) {
 	t.Run("FindMissing", s.testFindMissing)
 	t.Run("CommitFind", s.testCommitFind)
 	t.Run("BinaryPayloads", s.testBinaryPayloads)
+	t.Run("OverMaxPayload", s.testOverMaxPayload)
 	t.Run("CommitOverwrites", s.testCommitOverwrites)
 	t.Run("Delete", s.testDelete)
 	t.Run("DeleteMissing", s.testDeleteMissing)
@@ -93,6 +103,7 @@ func (s Suite) Run(t *testing.T) {
 	t.Run("Ctx", s.testCtx)
 	t.Run("CancelledCtx", s.testCancelledCtx)
 	t.Run("FindExpiry", s.testFindExpiry)
+	t.Run("IdleRefresh", s.testIdleRefresh)
 	t.Run("CompareAndSwap", s.testCompareAndSwap)
 	t.Run("Concurrent", s.testConcurrent)
 	t.Run("Cleanup", s.testCleanup)
@@ -403,7 +414,7 @@ func (s Suite) testFindExpiry(t *testing.T) {
 	if err != nil || !found || !bytes.Equal(b, []byte("with expiry")) {
 		t.Fatalf("FindExpiry = %q, %v, %v; want the data", b, found, err)
 	}
-	slack := s.ExpiryGrace + time.Millisecond
+	slack := s.ExpiryGrace + max(s.ExpiryPrecision, time.Millisecond)
 	if d := got.Sub(expiry); d < -slack || d > slack {
 		t.Errorf("FindExpiry expiry = %v, committed %v", got, expiry)
 	}

@@ -2,6 +2,8 @@ package gobwire
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"math"
 	"math/bits"
 	"time"
@@ -26,6 +28,52 @@ import (
 // most, whatever lengths b declares.
 func Decode(b []byte) (deadline time.Time, values map[string]any, ok bool) {
 	d := decoder{b: b}
+	return d.decode()
+}
+
+// ErrUnhandled is returned by DecodeChecked when the payload may be well
+// formed but holds something Decode does not handle (a custom value type,
+// an unusual type definition): decode it with encoding/gob.
+var ErrUnhandled = errors.New("gobwire: payload not handled by the fast path")
+
+// MalformedError is returned by DecodeChecked when the payload cannot be a
+// gob stream: it ends early, or a count or length claims more than the bytes
+// that follow could hold. encoding/gob would fail on it too, possibly only
+// after allocating memory for what the count claims, so it must not be
+// handed to encoding/gob.
+type MalformedError struct {
+	What  string // what was malformed, such as "map count"
+	Claim uint64 // the count or length claimed, where one was
+	Pos   int    // the offset in the payload where it was read
+}
+
+// Error describes the malformation.
+func (e *MalformedError) Error() string {
+	if e.Claim != 0 {
+		return fmt.Sprintf("gobwire: malformed payload: %s %d at offset %d exceeds the bytes left", e.What, e.Claim, e.Pos)
+	}
+	return fmt.Sprintf("gobwire: malformed payload: %s at offset %d", e.What, e.Pos)
+}
+
+// DecodeChecked is Decode that tells a payload it does not handle
+// (ErrUnhandled: fall back to encoding/gob) from one that is malformed (a
+// *MalformedError: report it). Like Decode, it allocates memory in
+// proportion to len(b) at most.
+func DecodeChecked(b []byte) (deadline time.Time, values map[string]any, err error) {
+	d := decoder{b: b}
+	deadline, values, ok := d.decode()
+	switch {
+	case ok:
+		return deadline, values, nil
+	case d.err != nil:
+		return time.Time{}, nil, d.err
+	}
+	return time.Time{}, nil, ErrUnhandled
+}
+
+// decode is Decode.
+func (d *decoder) decode() (deadline time.Time, values map[string]any, ok bool) {
+	b := d.b
 	if bytes.HasPrefix(b, header) {
 		// The usual start: skip parsing the definitions it holds.
 		d.pos, d.end = len(header), len(header)
@@ -128,12 +176,22 @@ type decoder struct {
 	end  int // end of the current message in b
 	defs [maxDefs]def
 	ndef int
+	err  *MalformedError // the first malformation found, if any
+}
+
+// malformed records that the payload is malformed at d.pos and returns
+// false.
+func (d *decoder) malformed(what string, claim uint64) bool {
+	if d.err == nil {
+		d.err = &MalformedError{What: what, Claim: claim, Pos: d.pos}
+	}
+	return false
 }
 
 // uint reads an unsigned integer from the current message.
 func (d *decoder) uint() (uint64, bool) {
 	if d.pos >= d.end {
-		return 0, false
+		return 0, d.malformed("integer past the end of a message", 0)
 	}
 	c := d.b[d.pos]
 	if c < 0x80 {
@@ -141,8 +199,11 @@ func (d *decoder) uint() (uint64, bool) {
 		return uint64(c), true
 	}
 	n := -int(int8(c)) // the byte count, negated
-	if n > 8 || n > d.end-d.pos-1 {
-		return 0, false
+	if n > 8 {
+		return 0, d.malformed("integer of more than 8 bytes", 0)
+	}
+	if n > d.end-d.pos-1 {
+		return 0, d.malformed("integer past the end of a message", 0)
 	}
 	var x uint64
 	for _, c := range d.b[d.pos+1 : d.pos+1+n] {
@@ -171,8 +232,11 @@ func (d *decoder) int32() (int32, bool) {
 // current message.
 func (d *decoder) length() (int, bool) {
 	n, ok := d.uint()
-	if !ok || n > uint64(d.end-d.pos) {
+	if !ok {
 		return 0, false
+	}
+	if n > uint64(d.end-d.pos) {
+		return 0, d.malformed("length", n)
 	}
 	return int(n), true
 }
@@ -203,8 +267,11 @@ func (d *decoder) time(t *time.Time) bool {
 func (d *decoder) nextMessage() bool {
 	d.end = len(d.b)
 	n, ok := d.uint()
-	if !ok || n > uint64(d.end-d.pos) {
+	if !ok {
 		return false
+	}
+	if n > uint64(d.end-d.pos) {
+		return d.malformed("message length", n)
 	}
 	d.end = d.pos + int(n)
 	return true
@@ -238,6 +305,11 @@ func (d *decoder) typeSequence(inInterface bool) (int32, bool) {
 			return int32(id), true
 		}
 		if !d.readDef(int32(-id)) {
+			// encoding/gob reads type definitions more leniently (a
+			// definition may end with its message) and bounds what it
+			// allocates for them: leave a definition Decode cannot read
+			// to it.
+			d.err = nil
 			return 0, false
 		}
 		if d.pos < d.end {
@@ -422,10 +494,13 @@ const mapHint = 1024
 func (d *decoder) mapAny(depth int) (map[string]any, bool) {
 	n, ok := d.uint()
 	// Each entry takes at least two bytes, a key length and a name length,
-	// though possibly from later messages. (encoding/gob decodes a count
-	// beyond math.MaxInt as an empty map; that is left to it.)
-	if !ok || n > uint64(len(d.b)-d.pos)/2 {
+	// though possibly from later messages. A larger count is malformed:
+	// encoding/gob would make a map of that size before finding out.
+	if !ok {
 		return nil, false
+	}
+	if n > uint64(len(d.b)-d.pos)/2 {
+		return nil, d.malformed("map count", n)
 	}
 	m := make(map[string]any, min(n, mapHint))
 	for ; n > 0; n-- {
@@ -551,8 +626,11 @@ func (d *decoder) value(k kind, depth int) (any, bool) {
 	case kStrings:
 		n, ok := d.uint()
 		// Each element takes at least a byte of this message.
-		if !ok || n > uint64(d.end-d.pos) {
+		if !ok {
 			return nil, false
+		}
+		if n > uint64(d.end-d.pos) {
+			return nil, d.malformed("slice count", n)
 		}
 		if n == 0 {
 			return []string(nil), true // as encoding/gob decodes it
@@ -567,8 +645,11 @@ func (d *decoder) value(k kind, depth int) (any, bool) {
 	case kMapString:
 		n, ok := d.uint()
 		// Each entry takes at least two bytes of this message.
-		if !ok || n > uint64(d.end-d.pos)/2 {
+		if !ok {
 			return nil, false
+		}
+		if n > uint64(d.end-d.pos)/2 {
+			return nil, d.malformed("map count", n)
 		}
 		m := make(map[string]string, min(n, mapHint))
 		for ; n > 0; n-- {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/gob"
 	"encoding/hex"
+	"errors"
 	"os"
 	"os/exec"
 	"reflect"
@@ -222,11 +223,18 @@ func validPayloads(tb testing.TB) [][]byte {
 }
 
 // TestDecodeCorruptInput checks that truncated or altered payloads make
-// Decode fail or agree with encoding/gob, and never panic.
+// Decode fail or agree with encoding/gob, never panic, and are called
+// malformed only where encoding/gob fails too; every truncation is
+// malformed.
 func TestDecodeCorruptInput(t *testing.T) {
 	for _, b := range validPayloads(t) {
 		for n := 0; n < len(b); n++ {
 			checkDecode(t, b[:n])
+			checkMalformed(t, b[:n])
+			var m *MalformedError
+			if _, _, err := DecodeChecked(b[:n]); !errors.As(err, &m) {
+				t.Fatalf("DecodeChecked of %d of %d bytes = %v, want a *MalformedError", n, len(b), err)
+			}
 		}
 		c := bytes.Clone(b)
 		for p := range c {
@@ -234,6 +242,7 @@ func TestDecodeCorruptInput(t *testing.T) {
 			for _, x := range []byte{0, 1, 2, 0x7f, 0x80, 0x81, 0xf8, 0xfe, 0xff, orig + 1, orig - 1, orig ^ 0x80} {
 				c[p] = x
 				checkDecode(t, c)
+				checkMalformed(t, c)
 			}
 			c[p] = orig
 		}

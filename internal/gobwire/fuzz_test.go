@@ -14,12 +14,16 @@ import (
 // FuzzDecode checks Decode against encoding/gob on arbitrary input: when
 // Decode accepts a payload, encoding/gob decodes it to the same deadline and
 // values, and AppendEncode re-encodes them to a payload that encoding/gob
-// decodes as it decodes its own re-encoding. Decode must never panic.
+// decodes as it decodes its own re-encoding; when DecodeChecked calls a
+// payload malformed, encoding/gob rejects it too (run only where the claimed
+// count is small enough for encoding/gob to survive it). Decode must never
+// panic.
 func FuzzDecode(f *testing.F) {
 	for _, b := range validPayloads(f) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		checkMalformed(t, b)
 		if !checkDecode(t, b) {
 			return
 		}

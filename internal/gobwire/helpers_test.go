@@ -3,6 +3,7 @@ package gobwire
 import (
 	"bytes"
 	"encoding/gob"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -139,6 +140,29 @@ func checkDecode(t testing.TB, b []byte) bool {
 		t.Fatalf("Decode values = %s\nencoding/gob's = %s\ninput %q", describe(vals), describe(gvals), b)
 	}
 	return true
+}
+
+// maxGobClaim is the largest count checkMalformed lets encoding/gob
+// allocate for.
+const maxGobClaim = 1 << 16
+
+// checkMalformed checks that DecodeChecked agrees with Decode, and that a
+// payload it calls malformed is one encoding/gob rejects too, where the
+// claimed count is small enough to hand to encoding/gob.
+func checkMalformed(t testing.TB, b []byte) {
+	t.Helper()
+	_, _, ok := Decode(b)
+	_, _, err := DecodeChecked(b)
+	if ok != (err == nil) {
+		t.Fatalf("Decode ok=%v but DecodeChecked err=%v, input %q", ok, err, b)
+	}
+	var m *MalformedError
+	if !errors.As(err, &m) || m.Claim > maxGobClaim {
+		return
+	}
+	if _, _, gerr := gobDecode(b); gerr == nil {
+		t.Fatalf("DecodeChecked calls %q malformed (%v), but encoding/gob decodes it", b, err)
+	}
 }
 
 // checkEncode checks that AppendEncode, if it handles the input, writes a

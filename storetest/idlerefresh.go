@@ -1,0 +1,83 @@
+package storetest
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/seed3bbca6c1/scs"
+)
+
+// testIdleRefresh runs IdleRefresh for stores that can report expiries.
+func (s Suite) testIdleRefresh(t *testing.T) {
+	st := s.New(t)
+	switch st.(type) {
+	case scs.ExpiryStore, scs.ExpiryCtxStore:
+	default:
+		t.Skipf("%T implements neither scs.ExpiryStore nor scs.ExpiryCtxStore", st)
+	}
+	IdleRefresh(t, st)
+}
+
+// IdleRefresh checks, through HTTP requests to a server using st, that
+// SessionManager.IdleRefreshInterval takes effect with the store: a request
+// that reads a session saved moments ago does not save it again (no
+// Set-Cookie), and a request whose refresh is due does. It fails when st
+// implements neither scs.ExpiryStore nor scs.ExpiryCtxStore, without which
+// the option does nothing. st must be empty.
+func IdleRefresh(t *testing.T, st scs.Store) {
+	t.Helper()
+	switch st.(type) {
+	case scs.ExpiryStore, scs.ExpiryCtxStore:
+	default:
+		t.Fatalf("%T implements neither scs.ExpiryStore nor scs.ExpiryCtxStore: IdleRefreshInterval has no effect with it", st)
+	}
+	serve := func(idle, refresh time.Duration) *httptest.Server {
+		m := scs.New()
+		m.Store = st
+		m.IdleTimeout, m.IdleRefreshInterval = idle, refresh
+		mux := http.NewServeMux()
+		mux.HandleFunc("/put", func(w http.ResponseWriter, r *http.Request) { m.Put(r.Context(), "k", "v") })
+		mux.HandleFunc("/get", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, m.GetString(r.Context(), "k")) })
+		srv := httptest.NewServer(m.LoadAndSave(mux))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	get := func(srv *httptest.Server, path, token string) (string, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		if token != "" {
+			req.AddCookie(&http.Cookie{Name: "session", Value: token})
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: status %d: %s", path, resp.StatusCode, body)
+		}
+		var set string
+		for _, c := range resp.Cookies() {
+			set = c.Value
+		}
+		return string(body), set
+	}
+
+	hourly := serve(2*time.Hour, time.Hour)
+	_, token := get(hourly, "/put", "")
+	if token == "" {
+		t.Fatal("no session cookie after Put")
+	}
+	if body, set := get(hourly, "/get", token); body != "v" || set != "" {
+		t.Errorf("read right after saving: body %q, Set-Cookie %q; want the value and no save (IdleRefreshInterval)", body, set)
+	}
+	// A longer idle timeout moves the expiry by an hour: the refresh is due.
+	due := serve(3*time.Hour, time.Second)
+	if body, set := get(due, "/get", token); body != "v" || set != token {
+		t.Errorf("read with a refresh due: body %q, Set-Cookie %q; want the value and a save", body, set)
+	}
+}
