@@ -80,6 +80,17 @@ func openSQL(b testing.TB, driver, dsn, what string) *sql.DB {
 	return db
 }
 
+// mysqlDB returns a pool on the local MySQL or MariaDB test server, with
+// mysqlstore's sessions table created.
+func mysqlDB(b testing.TB) *sql.DB {
+	dsn := storetest.Server(b, "SCS_MYSQL_TEST_DSN", "root@tcp(127.0.0.1:3306)/test?parseTime=true", nil)
+	db := openSQL(b, "mysql", dsn, "MySQL (SCS_MYSQL_TEST_DSN)")
+	if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS sessions (token CHAR(43) PRIMARY KEY, data BLOB NOT NULL, expiry TIMESTAMP(6) NOT NULL, INDEX sessions_expiry_idx (expiry))`); err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
 // redigoPool returns a redigo pool on the local Redis test server.
 func redigoPool(b testing.TB) *redis.Pool {
 	addr := storetest.Server(b, "SCS_REDIS_TEST_ADDR", "127.0.0.1:6379", storetest.Dial)
@@ -110,15 +121,7 @@ func storeCases(b testing.TB) []storeCase {
 	}
 	b.Cleanup(pgx.Close)
 
-	mydsn := storetest.Server(b, "SCS_MYSQL_TEST_DSN", "root@tcp(127.0.0.1:3306)/test?parseTime=true", nil)
-	my := openSQL(b, "mysql", mydsn, "MariaDB (SCS_MYSQL_TEST_DSN)")
-	for _, q := range []string{
-		`CREATE TABLE IF NOT EXISTS sessions (token CHAR(43) PRIMARY KEY, data BLOB NOT NULL, expiry TIMESTAMP(6) NOT NULL)`,
-	} {
-		if _, err := my.Exec(q); err != nil {
-			b.Fatal(err)
-		}
-	}
+	my := mysqlDB(b)
 
 	return []storeCase{
 		{"redigo", "ours", redisstore.New(pool)},
