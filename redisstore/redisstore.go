@@ -82,7 +82,7 @@ func (r *RedisStore) FindCtx(ctx context.Context, token string) (b []byte, found
 		return nil, false, fmt.Errorf("redisstore: find: %w", err)
 	}
 	defer conn.Close()
-	b, err = redis.Bytes(redis.DoContext(conn, ctx, "GET", r.prefix+token))
+	b, err = redis.Bytes(run(ctx, conn, "GET", r.prefix+token))
 	if errors.Is(err, redis.ErrNil) {
 		return nil, false, nil
 	}
@@ -119,7 +119,7 @@ func (r *RedisStore) FindExpiryCtx(ctx context.Context, token string) (b []byte,
 		}
 	}
 	sent := time.Now()
-	replies, err := redis.Values(redis.DoContext(conn, ctx, "EXEC"))
+	replies, err := redis.Values(run(ctx, conn, "EXEC"))
 	if err == nil && len(replies) != 2 {
 		err = fmt.Errorf("%d replies to GET and PTTL", len(replies))
 	}
@@ -153,9 +153,11 @@ func (r *RedisStore) Commit(token string, b []byte, expiry time.Time) error {
 	return r.CommitCtx(context.Background(), token, b, expiry)
 }
 
-// CommitCtx is Commit with a context. The value and its expiry are set in one
-// MULTI/EXEC transaction (SET, then PEXPIREAT with the expiry in Unix
-// milliseconds), sent in one round trip; this works on every Redis since 2.6.
+// CommitCtx is Commit with a context. The value and its expiry are set by
+// one command, SET with PXAT and the expiry in Unix milliseconds (Redis 6.2
+// and later). On an older server, which rejects PXAT as a syntax error, it
+// falls back to SET then PEXPIREAT in one MULTI/EXEC transaction, as SCS v2
+// does; both leave the same key, value and expiry.
 func (r *RedisStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	conn, err := r.conn(ctx)
 	if err != nil {
@@ -165,25 +167,39 @@ func (r *RedisStore) CommitCtx(ctx context.Context, token string, b []byte, expi
 	key := r.prefix + token
 	ms := expiry.UnixMilli()
 	if ms <= time.Now().UnixMilli() {
-		if _, err := redis.DoContext(conn, ctx, "DEL", key); err != nil {
+		if _, err := run(ctx, conn, "DEL", key); err != nil {
 			return fmt.Errorf("redisstore: commit: %w", err)
 		}
 		return nil
 	}
+	_, err = run(ctx, conn, "SET", key, b, "PXAT", ms)
+	if e, ok := err.(redis.Error); ok && strings.HasPrefix(string(e), "ERR syntax error") {
+		err = commitTx(ctx, conn, key, b, ms)
+	}
+	if err != nil {
+		return fmt.Errorf("redisstore: commit: %w", err)
+	}
+	return nil
+}
+
+// commitTx sets key to b with ms, Unix milliseconds, as its expiry in one
+// MULTI/EXEC transaction, sent in one round trip: Commit on servers older
+// than Redis 6.2, which have no SET ... PXAT.
+func commitTx(ctx context.Context, conn redis.Conn, key string, b []byte, ms int64) error {
 	for _, cmd := range [][]any{{"MULTI"}, {"SET", key, b}, {"PEXPIREAT", key, ms}} {
 		if err := conn.Send(cmd[0].(string), cmd[1:]...); err != nil {
-			return fmt.Errorf("redisstore: commit: %w", err)
+			return err
 		}
 	}
 	// EXEC flushes the pipeline and returns the replies of the queued
 	// commands; an error in one of them comes back as a redis.Error.
-	replies, err := redis.Values(redis.DoContext(conn, ctx, "EXEC"))
+	replies, err := redis.Values(run(ctx, conn, "EXEC"))
 	if err != nil {
-		return fmt.Errorf("redisstore: commit: %w", err)
+		return err
 	}
 	for _, reply := range replies {
 		if e, ok := reply.(redis.Error); ok {
-			return fmt.Errorf("redisstore: commit: %w", e)
+			return e
 		}
 	}
 	return nil
@@ -233,7 +249,7 @@ func (r *RedisStore) DeleteCtx(ctx context.Context, token string) error {
 		return fmt.Errorf("redisstore: delete: %w", err)
 	}
 	defer conn.Close()
-	if _, err := redis.DoContext(conn, ctx, "DEL", r.prefix+token); err != nil {
+	if _, err := run(ctx, conn, "DEL", r.prefix+token); err != nil {
 		return fmt.Errorf("redisstore: delete: %w", err)
 	}
 	return nil
@@ -296,6 +312,18 @@ func (r *RedisStore) conn(ctx context.Context) (redis.Conn, error) {
 		return nil, err
 	}
 	return r.pool.GetContext(ctx)
+}
+
+// run runs one command on conn. A context that can never be done, such as
+// context.Background(), takes the connection's plain Do: redigo's
+// DoContext starts a goroutine and makes a channel for every command, to
+// watch for a cancellation that cannot come. Any other context goes through
+// DoContext, which ends the command when ctx is done.
+func run(ctx context.Context, conn redis.Conn, cmd string, args ...any) (any, error) {
+	if ctx.Done() == nil {
+		return conn.Do(cmd, args...)
+	}
+	return redis.DoContext(conn, ctx, cmd, args...)
 }
 
 // escapeGlob escapes the characters that SCAN's MATCH pattern treats

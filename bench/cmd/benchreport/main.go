@@ -1,7 +1,8 @@
 // Command benchreport reads `go test -bench -benchmem` output (several
 // -count runs) on standard input and prints, per scenario and library, the
-// median ns/op, B/op, allocs/op and B/session, with the ratios to the
-// Baseline scenario and to SCS v2.
+// median ns/op, B/op, allocs/op, B/session and store writes per 1,000
+// requests, with the ratios to the Baseline scenario, to SCS v2 (the
+// sibling benchmark named .../scs) and to the raw driver (.../raw).
 package main
 
 import (
@@ -16,7 +17,7 @@ import (
 
 // sample is the medians of one benchmark.
 type sample struct {
-	ns, bytes, allocs, session float64
+	ns, bytes, allocs, session, writes float64
 }
 
 func main() {
@@ -32,14 +33,15 @@ func main() {
 			bytes:   median(rs, func(s sample) float64 { return s.bytes }),
 			allocs:  median(rs, func(s sample) float64 { return s.allocs }),
 			session: median(rs, func(s sample) float64 { return s.session }),
+			writes:  median(rs, func(s sample) float64 { return s.writes }),
 		}
 	}
 	base := med["Baseline"]
-	fmt.Printf("| benchmark | runs | ns/op | B/op | allocs/op | B/session | x Baseline | x SCS |\n")
-	fmt.Printf("|---|---|---|---|---|---|---|---|\n")
+	fmt.Printf("| benchmark | runs | ns/op | B/op | allocs/op | B/session | writes/1k req | x Baseline | x SCS | x raw |\n")
+	fmt.Printf("|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, name := range order {
 		s := med[name]
-		xBase, xSCS := "", ""
+		xBase, xSCS, xRaw := "", "", ""
 		if base.ns > 0 {
 			xBase = fmt.Sprintf("%.1f", s.ns/base.ns)
 		}
@@ -47,17 +49,28 @@ func main() {
 			if scs, ok := med[name[:i]+"/scs"]; ok && scs.ns > 0 {
 				xSCS = fmt.Sprintf("%.2f", s.ns/scs.ns)
 			}
+			if raw, ok := med[name[:i]+"/raw"]; ok && raw.ns > 0 {
+				xRaw = fmt.Sprintf("%.2f", s.ns/raw.ns)
+			}
 		}
 		sess := ""
 		if s.session > 0 {
 			sess = fmt.Sprintf("%.0f", s.session)
 		}
-		fmt.Printf("| %s | %d | %.0f | %.0f | %.0f | %s | %s | %s |\n", name, len(runs[name]), s.ns, s.bytes, s.allocs, sess, xBase, xSCS)
+		writes := ""
+		if hasWrites[name] {
+			writes = fmt.Sprintf("%.0f", s.writes)
+		}
+		fmt.Printf("| %s | %d | %.0f | %.0f | %.0f | %s | %s | %s | %s | %s |\n", name, len(runs[name]), s.ns, s.bytes, s.allocs, sess, writes, xBase, xSCS, xRaw)
 	}
 }
 
 // parse collects the samples of every benchmark line, keyed by name without
 // the Benchmark prefix and the -GOMAXPROCS suffix, in first-seen order.
+// hasWrites records the benchmarks that report writes/1k-req, whose zero
+// is a figure rather than a blank.
+var hasWrites = map[string]bool{}
+
 func parse(r io.Reader) (map[string][]sample, []string, error) {
 	runs := map[string][]sample{}
 	var order []string
@@ -86,6 +99,9 @@ func parse(r io.Reader) (map[string][]sample, []string, error) {
 				s.allocs = v
 			case "B/session":
 				s.session = v
+			case "writes/1k-req":
+				s.writes = v
+				hasWrites[name] = true
 			}
 		}
 		if _, ok := runs[name]; !ok {
