@@ -32,6 +32,7 @@ type sessionData struct {
 	status   Status
 	token    string // "" until committed or renewed
 	hashed   bool   // token is already the store key (loaded by Iterate)
+	fresh    bool   // token is not in the store yet (set by RenewToken)
 	values   map[string]interface{}
 
 	// base is the token the data was loaded under when MergeConcurrent is

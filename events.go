@@ -22,7 +22,7 @@ const (
 	// ID names the old token; the next EventCreated names the new one.
 	EventRenewed
 
-	// EventDestroyed is sent when Destroy deletes a session.
+	// EventDestroyed is sent when Destroy, or DestroyUser, deletes a session.
 	EventDestroyed
 
 	// EventInvalidToken is sent when a client sent a token that cannot
