@@ -15,8 +15,12 @@ import (
 // MemStore is an in-memory session store. Create one with New or
 // NewWithCleanupInterval; it is safe for concurrent use.
 type MemStore struct {
-	mu    sync.RWMutex    // guards items
+	mu    sync.RWMutex    // guards items and users
 	items map[string]item // by token
+
+	// users is the index of user sessions: for each user ID, the expiry
+	// of each of the user's tokens in Unix nanoseconds. Nil until used.
+	users map[string]map[string]int64
 
 	runner *cleanup.Runner
 }
@@ -136,6 +140,7 @@ func (s *MemStore) deleteExpired(ctx context.Context) error {
 		}
 		s.mu.Unlock()
 		if n < batch {
+			s.deleteExpiredUsers()
 			return nil
 		}
 	}

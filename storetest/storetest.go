@@ -94,6 +94,8 @@ func (s Suite) Run(t *testing.T) {
 	t.Run("CancelledCtx", s.testCancelledCtx)
 	t.Run("FindExpiry", s.testFindExpiry)
 	t.Run("CompareAndSwap", s.testCompareAndSwap)
+	t.Run("UserIndex", s.testUserIndex)
+	t.Run("LogoutEverywhere", s.testLogoutEverywhere)
 	t.Run("Concurrent", s.testConcurrent)
 	t.Run("Cleanup", s.testCleanup)
 	t.Run("StopCleanup", s.testStopCleanup)
