@@ -70,6 +70,12 @@ func (s Suite) testUserIndex(t *testing.T) {
 	}
 	wantUserSessions(t, ix, alice)
 	wantUserSessions(t, ix, bob, c)
+
+	// Leave no index behind on a shared engine.
+	if err := ix.RemoveUserSessions(ctx, bob, []string{c}); err != nil {
+		t.Fatalf("RemoveUserSessions: %v", err)
+	}
+	wantUserSessions(t, ix, bob)
 }
 
 func wantUserSessions(t *testing.T, ix scs.UserIndexStore, user string, want ...string) {
@@ -195,6 +201,10 @@ func LogoutEverywhere(t *testing.T, sm *scs.SessionManager) {
 	}
 	if got, want := admin.get("/sessions?user="+bob), sessionIDs(bobs); got != want {
 		t.Errorf("bob's sessions = %q, want %q", got, want)
+	}
+	// Leave no index behind on a shared engine.
+	if got := admin.get("/logout-everywhere?user=" + bob); got != "1" {
+		t.Errorf("DestroyUser(bob) = %q, want 1", got)
 	}
 }
 
