@@ -7,6 +7,7 @@ import (
 
 	"github.com/gomodule/redigo/redis"
 
+	"github.com/seed3bbca6c1/scs"
 	"github.com/seed3bbca6c1/scs/storetest"
 )
 
@@ -56,4 +57,15 @@ func TestUserIndexBesideOtherPrefixes(t *testing.T) {
 	if all, err := st.All(); err != nil || len(all) != 0 {
 		t.Fatalf("All = %d sessions, %v; want none", len(all), err)
 	}
+}
+
+// TestLogoutEverywhereAcrossProcesses logs a user in through one server
+// and out everywhere through another, each with its own session manager
+// and connection pool, as two processes would.
+func TestLogoutEverywhereAcrossProcesses(t *testing.T) {
+	pool := testPool(t)
+	prefix := testPrefix(t, pool) + "session:"
+	a, b := scs.New(), scs.New()
+	a.Store, b.Store = NewWithPrefix(pool, prefix), NewWithPrefix(testPool(t), prefix)
+	storetest.LogoutEverywhere(t, a, b)
 }

@@ -112,11 +112,31 @@ func (s Suite) testLogoutEverywhere(t *testing.T) {
 	}
 }
 
-// LogoutEverywhere runs the check of Suite's LogoutEverywhere on a session
-// manager set up by the caller, such as one whose store is not iterable
-// nor indexed, or one on several processes' stores.
-func LogoutEverywhere(t *testing.T, sm *scs.SessionManager) {
+// LogoutEverywhere runs the check of Suite's LogoutEverywhere on session
+// managers set up by the caller, such as one whose store is not iterable
+// nor indexed. Given several managers, each serves its own HTTP server, as
+// several processes would, over stores that must share one engine's data:
+// the browsers log in on different servers and the admin uses the last
+// one, so the check passes only if the index lives in the store.
+func LogoutEverywhere(t *testing.T, sms ...*scs.SessionManager) {
 	t.Helper()
+	srvs := make([]*httptest.Server, len(sms))
+	for i, sm := range sms {
+		srvs[i] = httptest.NewServer(sm.LoadAndSave(logoutMux(sm)))
+		defer srvs[i].Close()
+	}
+
+	alice, bob := "alice-"+Token(t)[:8], "bob-"+Token(t)[:8]
+	browsers := make([]*browser, 5)
+	for i := range browsers {
+		browsers[i] = newBrowser(t, srvs[i%len(srvs)], sms[i%len(sms)].Cookie.Name)
+	}
+	browsers[4] = newBrowser(t, srvs[len(srvs)-1], sms[len(sms)-1].Cookie.Name)
+	logoutEverywhere(t, alice, bob, browsers[0], browsers[1], browsers[2], browsers[3], browsers[4])
+}
+
+// logoutMux is the application of LogoutEverywhere.
+func logoutMux(sm *scs.SessionManager) http.Handler {
 	mux := http.NewServeMux()
 	fail := func(w http.ResponseWriter, err error) bool {
 		if err != nil {
@@ -152,15 +172,12 @@ func LogoutEverywhere(t *testing.T, sm *scs.SessionManager) {
 			io.WriteString(w, strconv.Itoa(n))
 		}
 	})
-	srv := httptest.NewServer(sm.LoadAndSave(mux))
-	defer srv.Close()
+	return mux
+}
 
-	alice, bob := "alice-"+Token(t)[:8], "bob-"+Token(t)[:8]
-	browsers := make([]*browser, 5)
-	for i := range browsers {
-		browsers[i] = newBrowser(t, srv, sm.Cookie.Name)
-	}
-	laptop, phone, tablet, bobs, admin := browsers[0], browsers[1], browsers[2], browsers[3], browsers[4]
+// logoutEverywhere is LogoutEverywhere's scenario.
+func logoutEverywhere(t *testing.T, alice, bob string, laptop, phone, tablet, bobs, admin *browser) {
+	t.Helper()
 	laptop.get("/login?user=" + alice)
 	phone.get("/login?user=" + alice)
 	tablet.get("/login?user=" + alice)
