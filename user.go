@@ -21,6 +21,12 @@ const userKey = "__userID"
 // The session is marked modified. When the session already had another
 // user and is already in the store, its entry in that user's index is
 // removed at once: one store operation, whose error SetUser returns.
+//
+// With a store that implements UserIndexStore, a session that has a user
+// costs one more store operation on each save (its index entry takes the
+// session's new expiry), on Destroy and on RenewToken (its entry goes);
+// an error from it fails the save, Destroy or RenewToken, so the index
+// never misses a live session. Sessions without a user cost nothing more.
 func (s *SessionManager) SetUser(ctx context.Context, userID string) error {
 	sd := s.getSessionData(ctx)
 
