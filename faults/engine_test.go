@@ -30,15 +30,12 @@ type engine struct {
 	done chan struct{}
 }
 
-// need returns the path of an engine's program, from the environment
-// variable env or else def; when it is not there the test fails in CI and
-// is skipped elsewhere with a message naming env.
-func need(t *testing.T, env, def string) string {
+// need returns the path of the engine's program p (a name on the PATH or
+// a path), which the environment variable env can change; when it is not
+// there the test fails in CI and is skipped elsewhere with a message
+// naming env.
+func need(t *testing.T, env, p string) string {
 	t.Helper()
-	p := os.Getenv(env)
-	if p == "" {
-		p = def
-	}
 	if path, err := exec.LookPath(p); err == nil {
 		return path
 	}
@@ -181,7 +178,11 @@ func (e *engine) waitReady(limit time.Duration, ready func() error) time.Time {
 // every change to its append-only file before answering (appendfsync
 // always), in a temporary directory.
 func newRedis(t *testing.T) *engine {
-	bin := need(t, "SCS_FAULTS_REDIS_SERVER", "redis-server")
+	bin := os.Getenv("SCS_FAULTS_REDIS_SERVER")
+	if bin == "" {
+		bin = "redis-server"
+	}
+	bin = need(t, "SCS_FAULTS_REDIS_SERVER", bin)
 	e := &engine{t: t, name: "redis", dir: tempDir(t, nil), port: freePort(t)}
 	e.args = []string{bin,
 		"--bind", "127.0.0.1", "--port", strconv.Itoa(e.port),
