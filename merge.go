@@ -82,6 +82,7 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData) (str
 		} else {
 			var swapped bool
 			swapped, err = cas.CompareAndSwap(ctx, s.storeKey(token, hashed), cur, b, expiry)
+			s.storeFailed(ctx, s.storeKey(token, hashed), err)
 			if err == nil && !swapped {
 				if attempt < maxMergeAttempts {
 					continue
