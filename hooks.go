@@ -51,12 +51,24 @@ func (s *SessionManager) deleted(ctx context.Context, sd *sessionData, kind Even
 	return nil
 }
 
-// merged runs after MergeSession deleted the session token, whose values
-// it had: it takes the token out of its user's index.
-func (s *SessionManager) merged(ctx context.Context, values map[string]interface{}, token string) error {
+// merged runs after MergeSession copied values, the other session's, into
+// sd, whose user was ownUser, and deleted the other session token: it takes
+// the token out of its user's index and, when the copy changed sd's user,
+// takes sd's stored token out of its former user's index, as SetUser does.
+func (s *SessionManager) merged(ctx context.Context, sd *sessionData, ownUser any, values map[string]interface{}, token string) error {
 	user, _ := values[userKey].(string)
 	if err := s.unindex(ctx, user, s.storeKey(token, false)); err != nil {
 		return fmt.Errorf("scs: merge session: %w", err)
+	}
+	sd.mu.Lock()
+	was, _ := ownUser.(string)
+	now, _ := sd.values[userKey].(string)
+	own, hashed, stored := sd.token, sd.hashed, sd.token != "" && !sd.fresh
+	sd.mu.Unlock()
+	if was != "" && was != now && stored {
+		if err := s.unindex(ctx, was, s.storeKey(own, hashed)); err != nil {
+			return fmt.Errorf("scs: merge session: %w", err)
+		}
 	}
 	return nil
 }

@@ -180,7 +180,7 @@ func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
 	sd := s.getSessionData(ctx)
 
 	sd.mu.Lock()
-	own := sd.token
+	own, ownUser := sd.token, sd.values[userKey]
 	sd.mu.Unlock()
 	if token == own || !validToken(token) {
 		return nil
@@ -214,7 +214,7 @@ func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
 	if err := s.storeDelete(ctx, token, false); err != nil {
 		return fmt.Errorf("scs: merge session: %w", err)
 	}
-	return s.merged(ctx, values, token)
+	return s.merged(ctx, sd, ownUser, values, token)
 }
 
 // Iterate calls fn for every live session in the store, with a context that
