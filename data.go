@@ -32,6 +32,7 @@ type sessionData struct {
 	status   Status
 	token    string // "" until committed or renewed
 	hashed   bool   // token is already the store key (loaded by Iterate)
+	fresh    bool   // token is not in the store yet (set by RenewToken)
 	values   map[string]interface{}
 
 	// undecodable is the token whose stored data could not be decoded and

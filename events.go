@@ -18,11 +18,12 @@ const (
 	// EventSaved is sent when an existing session is saved.
 	EventSaved
 
-	// EventRenewed is sent when RenewToken gives a session a new token.
-	// ID names the old token; the next EventCreated names the new one.
+	// EventRenewed is sent when RenewToken gives a session that was in the
+	// store a new token. ID names the old token; the next EventCreated,
+	// when the session is saved, names the new one.
 	EventRenewed
 
-	// EventDestroyed is sent when Destroy deletes a session.
+	// EventDestroyed is sent when Destroy, or DestroyUser, deletes a session.
 	EventDestroyed
 
 	// EventInvalidToken is sent when a client sent a token that cannot

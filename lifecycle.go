@@ -41,6 +41,7 @@ func (s *SessionManager) load(ctx context.Context, token string) (*loaded, error
 	if err != nil {
 		return s.loadUndecodable(ctx, token, err), nil
 	}
+	s.emit(ctx, EventLoaded, token, false, nil)
 	l := s.newLoaded(ctx, deadline, token, values)
 	if s.MergeConcurrent && !s.sealing() {
 		l.sd.base = token
@@ -88,6 +89,7 @@ func (s *SessionManager) Commit(ctx context.Context) (string, time.Time, error) 
 // commit is Commit for session data already looked up.
 func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, time.Time, error) {
 	sd.mu.Lock()
+	created := sd.token == "" || sd.fresh
 	if sd.token == "" {
 		token, err := generateToken()
 		if err != nil {
@@ -115,13 +117,13 @@ func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, t
 		sd.mu.Lock()
 		sd.token = token
 		sd.mu.Unlock()
-		return token, expiry, nil
+		return token, expiry, s.saved(ctx, sd, created, token, false, expiry)
 	}
 	if err := s.storeCommit(ctx, token, hashed, b, expiry); err != nil {
 		return "", time.Time{}, fmt.Errorf("scs: commit session: %w", err)
 	}
 	s.dropUndecodable(ctx, sd)
-	return token, expiry, nil
+	return token, expiry, s.saved(ctx, sd, created, token, hashed, expiry)
 }
 
 // storeExpiry is the expiry a session is saved with: its deadline, or
@@ -149,6 +151,9 @@ func (s *SessionManager) Destroy(ctx context.Context) error {
 		if err := s.storeDelete(ctx, token, hashed); err != nil {
 			return fmt.Errorf("scs: destroy session: %w", err)
 		}
+		if err := s.deleted(ctx, sd, EventDestroyed, token, hashed); err != nil {
+			return fmt.Errorf("scs: destroy session: %w", err)
+		}
 	}
 	s.dropUndecodable(ctx, sd)
 
@@ -174,6 +179,9 @@ func (s *SessionManager) RenewToken(ctx context.Context) error {
 		if err := s.storeDelete(ctx, old, hashed); err != nil {
 			return fmt.Errorf("scs: renew token: %w", err)
 		}
+		if err := s.deleted(ctx, sd, EventRenewed, old, hashed); err != nil {
+			return fmt.Errorf("scs: renew token: %w", err)
+		}
 	}
 	token, err := generateToken()
 	if err != nil {
@@ -182,7 +190,7 @@ func (s *SessionManager) RenewToken(ctx context.Context) error {
 
 	sd.mu.Lock()
 	defer sd.mu.Unlock()
-	sd.token, sd.hashed, sd.base = token, false, ""
+	sd.token, sd.hashed, sd.base, sd.fresh = token, false, "", true
 	sd.deadline = s.clock().Add(s.Lifetime).UTC()
 	sd.status = Modified
 	return nil
@@ -198,7 +206,7 @@ func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
 	sd := s.getSessionData(ctx)
 
 	sd.mu.Lock()
-	own := sd.token
+	own, ownUser := sd.token, sd.values[userKey]
 	sd.mu.Unlock()
 	if token == own || !validToken(token) {
 		return nil
@@ -232,7 +240,7 @@ func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
 	if err := s.storeDelete(ctx, token, false); err != nil {
 		return fmt.Errorf("scs: merge session: %w", err)
 	}
-	return nil
+	return s.merged(ctx, sd, ownUser, values, token)
 }
 
 // Iterate calls fn for every live session in the store, with a context that

@@ -97,6 +97,6 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData) (str
 		sd.values, sd.deadline = values, deadline
 		sd.changes, sd.cleared, sd.deadlineSet = nil, false, false
 		sd.mu.Unlock()
-		return token, expiry, nil
+		return token, expiry, s.saved(ctx, sd, false, token, hashed, expiry)
 	}
 }

@@ -2,7 +2,6 @@ package scs
 
 import (
 	"context"
-	"log"
 	"net/http"
 	"time"
 
@@ -85,7 +84,9 @@ type SessionManager struct {
 	Codec Codec
 
 	// ErrorFunc is called by LoadAndSave when loading or saving fails. The
-	// default logs the error and answers 500 Internal Server Error.
+	// default logs the error through log/slog's default logger, with the
+	// session's Event.ID as the attribute "session" (never its token), and
+	// answers 500 Internal Server Error.
 	ErrorFunc func(http.ResponseWriter, *http.Request, error)
 
 	// OnEvent, when set, is called with every lifecycle event of every
@@ -189,7 +190,7 @@ type SessionCookie struct {
 // timeout, a memstore store, GobCodec, and a persistent, HttpOnly, SameSite=Lax
 // cookie named "session" with Path "/".
 func New() *SessionManager {
-	return &SessionManager{
+	s := &SessionManager{
 		IdleTimeout:         0,
 		IdleRefreshInterval: 0,
 		MergeConcurrent:     false,
@@ -197,7 +198,6 @@ func New() *SessionManager {
 		Store:               memstore.New(),
 		StoreTimeout:        0,
 		Codec:               GobCodec{},
-		ErrorFunc:           defaultErrorFunc,
 		contextKey:          new(contextKey),
 		Cookie: SessionCookie{
 			Name:        "session",
@@ -210,6 +210,8 @@ func New() *SessionManager {
 			Persist:     true,
 		},
 	}
+	s.ErrorFunc = s.defaultErrorFunc
+	return s
 }
 
 // NewSession returns New().
@@ -350,11 +352,6 @@ func (s *SessionManager) clock() time.Time {
 		return s.now()
 	}
 	return time.Now()
-}
-
-func defaultErrorFunc(w http.ResponseWriter, r *http.Request, err error) {
-	log.Output(2, err.Error())
-	http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 }
 
 // cookieLimit is the longest session cookie value worth reading: a token,

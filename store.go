@@ -103,6 +103,31 @@ type SealingStore interface {
 // browser keeps in one cookie.
 const maxSealedToken = 4096
 
+// UserIndexStore is a Store that keeps, beside its sessions, an index from
+// user IDs to the sessions of each user, so that SessionManager.UserSessions
+// and DestroyUser cost in proportion to one user's sessions rather than to
+// the whole store. The index lives in its own keys or table, never in the
+// sessions' data, so the sessions stay readable by SCS v2. Tokens given to
+// and returned by its methods are store keys, as for Store.
+//
+// The SessionManager adds an entry when it saves a session that has a user
+// (see SetUser), with the session's expiry, and removes it when it destroys
+// the session, renews its token or merges it into another.
+type UserIndexStore interface {
+	// AddUserSession records that the session token belongs to userID
+	// until expiry, replacing the expiry of an entry already there.
+	AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error
+
+	// RemoveUserSessions removes tokens from userID's index. Tokens that
+	// are not in it are ignored.
+	RemoveUserSessions(ctx context.Context, userID string, tokens []string) error
+
+	// UserSessions returns the tokens in userID's index whose expiry has
+	// not passed, in no particular order; none (nil or empty) for an
+	// unknown user. It may delete the entries that have expired.
+	UserSessions(ctx context.Context, userID string) ([]string, error)
+}
+
 // storeKey returns the key under which the store holds token: the token
 // itself, or its hash with HashTokenInStore. hashed says token is already a
 // store key (sessions loaded by Iterate).
@@ -124,12 +149,17 @@ func (s *SessionManager) storeContext(ctx context.Context) (context.Context, con
 
 func (s *SessionManager) storeFind(ctx context.Context, token string, hashed bool) ([]byte, bool, error) {
 	key := s.storeKey(token, hashed)
+	var b []byte
+	var found bool
+	var err error
 	if cs, ok := s.Store.(CtxStore); ok {
 		ctx, cancel := s.storeContext(ctx)
 		defer cancel()
-		return cs.FindCtx(ctx, key)
+		b, found, err = cs.FindCtx(ctx, key)
+	} else {
+		b, found, err = s.Store.Find(key)
 	}
-	return s.Store.Find(key)
+	return b, found, s.storeFailed(ctx, key, err)
 }
 
 // storeFindExpiry is storeFind that also returns the stored expiry when the
@@ -142,9 +172,11 @@ func (s *SessionManager) storeFindExpiry(ctx context.Context, token string) ([]b
 		case ExpiryCtxStore:
 			ctx, cancel := s.storeContext(ctx)
 			defer cancel()
-			return st.FindExpiryCtx(ctx, key)
+			b, expiry, found, err := st.FindExpiryCtx(ctx, key)
+			return b, expiry, found, s.storeFailed(ctx, key, err)
 		case ExpiryStore:
-			return st.FindExpiry(key)
+			b, expiry, found, err := st.FindExpiry(key)
+			return b, expiry, found, s.storeFailed(ctx, key, err)
 		}
 	}
 	b, found, err := s.storeFind(ctx, token, false)
@@ -156,17 +188,19 @@ func (s *SessionManager) storeCommit(ctx context.Context, token string, hashed b
 	if cs, ok := s.Store.(CtxStore); ok {
 		ctx, cancel := s.storeContext(ctx)
 		defer cancel()
-		return cs.CommitCtx(ctx, key, b, expiry)
+		return s.storeFailed(ctx, key, cs.CommitCtx(ctx, key, b, expiry))
 	}
-	return s.Store.Commit(key, b, expiry)
+	return s.storeFailed(ctx, key, s.Store.Commit(key, b, expiry))
 }
 
 // storeCompareAndSwap is CompareAndSwapStore.CompareAndSwap for token,
 // bounded by StoreTimeout.
 func (s *SessionManager) storeCompareAndSwap(ctx context.Context, cas CompareAndSwapStore, token string, hashed bool, old, b []byte, expiry time.Time) (bool, error) {
+	key := s.storeKey(token, hashed)
 	ctx, cancel := s.storeContext(ctx)
 	defer cancel()
-	return cas.CompareAndSwap(ctx, s.storeKey(token, hashed), old, b, expiry)
+	swapped, err := cas.CompareAndSwap(ctx, key, old, b, expiry)
+	return swapped, s.storeFailed(ctx, key, err)
 }
 
 func (s *SessionManager) storeDelete(ctx context.Context, token string, hashed bool) error {
@@ -174,9 +208,9 @@ func (s *SessionManager) storeDelete(ctx context.Context, token string, hashed b
 	if cs, ok := s.Store.(CtxStore); ok {
 		ctx, cancel := s.storeContext(ctx)
 		defer cancel()
-		return cs.DeleteCtx(ctx, key)
+		return s.storeFailed(ctx, key, cs.DeleteCtx(ctx, key))
 	}
-	return s.Store.Delete(key)
+	return s.storeFailed(ctx, key, s.Store.Delete(key))
 }
 
 func (s *SessionManager) storeAll(ctx context.Context) (map[string][]byte, error) {
@@ -193,6 +227,7 @@ func (s *SessionManager) storeAll(ctx context.Context) (map[string][]byte, error
 		return nil, fmt.Errorf("%w: %T implements neither IterableStore nor IterableCtxStore", ErrNotIterable, s.Store)
 	}
 	if err != nil {
+		s.storeFailed(ctx, "", err)
 		return nil, fmt.Errorf("scs: list sessions: %w", err)
 	}
 	return all, nil

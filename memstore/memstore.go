@@ -38,6 +38,11 @@ type MemStore struct {
 	seed   maphash.Seed // picks a token's shard
 	shards [shardCount]shard
 
+	// users is the index of user sessions: for each user ID, the expiry
+	// of each of the user's tokens in Unix nanoseconds. Nil until used.
+	usersMu sync.Mutex // guards users
+	users   map[string]map[string]int64
+
 	runner *cleanup.Runner
 }
 
@@ -196,5 +201,6 @@ func (s *MemStore) DeleteExpired(ctx context.Context) error {
 		clear(expired)    // drops the tokens, so their memory can go
 		runtime.Gosched() // lets waiting requests run even on one CPU
 	}
+	s.deleteExpiredUsers()
 	return nil
 }

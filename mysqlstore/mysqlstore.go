@@ -43,6 +43,7 @@ var dialect = sqlstore.Dialect{
 				" WHERE token = ? AND CAST(token AS BINARY) = ? AND data = ? AND expiry = ? AND expiry > UTC_TIMESTAMP(6)",
 			Cleanup: fmt.Sprintf("DELETE FROM %s WHERE expiry < UTC_TIMESTAMP(6) ORDER BY expiry, token LIMIT %d",
 				table, sqlstore.BatchSize),
+			Users: userStatements(sqlstore.UsersTable(table)),
 		}
 	},
 	Key:             func(token string) []any { return []any{token, token} },

@@ -32,11 +32,21 @@ var schema = []string{`CREATE TABLE sessions (
 	expiry TIMESTAMP(6) NOT NULL
 );`, `CREATE INDEX sessions_expiry_idx ON sessions (expiry);`}
 
+// userSchema is the README's CREATE statement of the index of user
+// sessions.
+var userSchema = []string{`CREATE TABLE sessions_users (
+	user_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+	token CHAR(43) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+	expiry TIMESTAMP(6) NOT NULL,
+	PRIMARY KEY (user_id, token)
+);`}
+
 // harness runs the checks every SQL store shares (see sqltest.Harness).
 var harness = sqltest.Harness{
-	Name:   "mysqlstore",
-	Schema: schema,
-	Open:   func(t testing.TB) *sqltest.DB { return server.Open(t, schema) },
+	Name:       "mysqlstore",
+	Schema:     schema,
+	UserSchema: userSchema,
+	Open:       func(t testing.TB) *sqltest.DB { return server.Open(t, schema) },
 	New: func(_ testing.TB, db *sqltest.DB, cfg sqltest.Config) sqltest.Store {
 		return NewWithConfig(db.DB, Config{CleanUpInterval: cfg.CleanUpInterval, TableName: cfg.TableName})
 	},

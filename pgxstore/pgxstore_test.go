@@ -17,7 +17,8 @@ var server = sqltest.Postgres("pgx")
 // reach the database through database/sql; the store gets a pool on the
 // same one.
 var harness = sqltest.PostgresHarness(server, sqltest.Harness{
-	Name: "pgxstore",
+	Name:       "pgxstore",
+	UserSchema: sqltest.PostgresUserSchema(),
 	New: func(t testing.TB, db *sqltest.DB, cfg sqltest.Config) sqltest.Store {
 		return NewWithConfig(openPool(t, db.DSN), Config(cfg))
 	},

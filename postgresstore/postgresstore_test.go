@@ -14,7 +14,8 @@ var server = sqltest.Postgres("postgres")
 
 // harness runs the checks every store over PostgreSQL's SQL shares.
 var harness = sqltest.PostgresHarness(server, sqltest.Harness{
-	Name: "postgresstore",
+	Name:       "postgresstore",
+	UserSchema: sqltest.PostgresUserSchema(),
 	New: func(_ testing.TB, db *sqltest.DB, cfg sqltest.Config) sqltest.Store {
 		return NewWithConfig(db.DB, Config(cfg))
 	},

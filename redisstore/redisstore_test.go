@@ -72,7 +72,7 @@ func deleteKeys(pool *redis.Pool, pattern string) error {
 // newStore returns an empty store: one with a fresh prefix.
 func newStore(t testing.TB) *RedisStore {
 	pool := testPool(t)
-	return NewWithPrefix(pool, testPrefix(t, pool))
+	return NewWithPrefix(pool, testPrefix(t, pool)+"session:")
 }
 
 func TestConformance(t *testing.T) {

@@ -32,6 +32,7 @@ var dialect = sqlstore.Dialect{
 			All: "SELECT token, data FROM " + table + " WHERE julianday('now') < expiry",
 			Cleanup: fmt.Sprintf("DELETE FROM %[1]s WHERE token IN"+
 				" (SELECT token FROM %[1]s WHERE expiry < julianday('now') LIMIT %[2]d)", table, sqlstore.BatchSize),
+			Users: userStatements(sqlstore.UsersTable(table)),
 		}
 	},
 	Expiry:     func(expiry time.Time) any { return expiry.UTC().Format(expiryFormat) },

@@ -19,11 +19,21 @@ var schema = []string{`CREATE TABLE sessions (
 	expiry REAL NOT NULL
 );`, `CREATE INDEX sessions_expiry_idx ON sessions(expiry);`}
 
+// userSchema is the README's CREATE statement of the index of user
+// sessions.
+var userSchema = []string{`CREATE TABLE sessions_users (
+	user_id TEXT NOT NULL,
+	token TEXT NOT NULL,
+	expiry REAL NOT NULL,
+	PRIMARY KEY (user_id, token)
+);`}
+
 // harness runs the checks every SQL store shares (see sqltest.Harness).
 var harness = sqltest.Harness{
-	Name:   "sqlite3store",
-	Schema: schema,
-	Open:   openDB,
+	Name:       "sqlite3store",
+	Schema:     schema,
+	UserSchema: userSchema,
+	Open:       openDB,
 	New: func(_ testing.TB, db *sqltest.DB, cfg sqltest.Config) sqltest.Store {
 		return NewWithConfig(db.DB, Config(cfg))
 	},

@@ -105,6 +105,8 @@ func (s Suite) Run(t *testing.T) {
 	t.Run("FindExpiry", s.testFindExpiry)
 	t.Run("IdleRefresh", s.testIdleRefresh)
 	t.Run("CompareAndSwap", s.testCompareAndSwap)
+	t.Run("UserIndex", s.testUserIndex)
+	t.Run("LogoutEverywhere", s.testLogoutEverywhere)
 	t.Run("Concurrent", s.testConcurrent)
 	t.Run("Cleanup", s.testCleanup)
 	t.Run("StopCleanup", s.testStopCleanup)

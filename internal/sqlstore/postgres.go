@@ -17,5 +17,22 @@ func PostgresStatements(table string) Statements {
 		CompareAndSwap: "UPDATE " + table + " SET data = $1, expiry = $2 WHERE token = $3 AND data = $4 AND expiry > current_timestamp",
 		Cleanup: fmt.Sprintf("DELETE FROM %[1]s WHERE token IN (SELECT token FROM %[1]s WHERE expiry < current_timestamp LIMIT %[2]d)",
 			table, BatchSize),
+		Users: PostgresUserStatements(UsersTable(table)),
+	}
+}
+
+// PostgresUserStatements are the statements on the index of user sessions
+// in PostgreSQL (see UserStatements). Add also drops the user's expired
+// rows, in the same statement.
+func PostgresUserStatements(users string) UserStatements {
+	return UserStatements{
+		Add: "WITH pruned AS (DELETE FROM " + users + " WHERE user_id = $1 AND expiry <= current_timestamp)" +
+			" INSERT INTO " + users + " (user_id, token, expiry) VALUES ($1, $2, $3)" +
+			" ON CONFLICT (user_id, token) DO UPDATE SET expiry = EXCLUDED.expiry",
+		Remove: "DELETE FROM " + users + " WHERE user_id = $1 AND token = ANY (string_to_array($2, ','))",
+		List:   "SELECT token FROM " + users + " WHERE user_id = $1 AND expiry > current_timestamp",
+		Prune:  "DELETE FROM " + users + " WHERE user_id = $1 AND expiry <= current_timestamp",
+		Cleanup: fmt.Sprintf("DELETE FROM %[1]s WHERE (user_id, token) IN (SELECT user_id, token FROM %[1]s WHERE expiry < current_timestamp LIMIT %[2]d)",
+			users, BatchSize),
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/seed3bbca6c1/scs/cleanup"
@@ -62,6 +63,10 @@ type Statements struct {
 	// Dialect.Key's, the data and the expiry (Dialect.Expiry). Only
 	// dialects with ChangedRowsOnly need it.
 	Holds string
+
+	// Users are the statements on the index of user sessions, the table
+	// UsersTable names; zero leaves the store without the index.
+	Users UserStatements
 }
 
 // Dialect is what a SQL store tells the shared Store about its engine.
@@ -103,6 +108,7 @@ type Store struct {
 	dialect Dialect
 	sql     Statements
 	runner  *cleanup.Runner
+	indexed atomic.Bool // AddUserSession succeeded: the index table exists
 }
 
 // New returns a store on table in db (DefaultTable when table is empty),
@@ -335,16 +341,21 @@ func (s *Store) StopCleanup() {
 }
 
 // DeleteExpired deletes the expired sessions, BatchSize per statement,
-// until a statement deletes fewer than that. It is what the cleanup
-// goroutine runs.
+// until a statement deletes fewer than that; then, once this store has
+// added a row to the index of user sessions, the index's expired rows. It
+// is what the cleanup goroutine runs.
 func (s *Store) DeleteExpired(ctx context.Context) error {
-	return DeleteInBatches(ctx, s.dialect.Name, func(ctx context.Context) (int64, error) {
+	err := DeleteInBatches(ctx, s.dialect.Name, func(ctx context.Context) (int64, error) {
 		res, err := s.db.ExecContext(ctx, s.sql.Cleanup)
 		if err != nil {
 			return 0, err
 		}
 		return res.RowsAffected()
 	})
+	if err != nil {
+		return err
+	}
+	return s.deleteExpiredUsers(ctx)
 }
 
 // DeleteInBatches is the cleanup loop of the SQL stores: it calls

@@ -17,6 +17,18 @@ func PostgresSchema() []string {
 );`, `CREATE INDEX sessions_expiry_idx ON sessions (expiry);`}
 }
 
+// PostgresUserSchema returns the CREATE statements of the index of user
+// sessions in PostgreSQL, as the READMEs of postgresstore and pgxstore give
+// them.
+func PostgresUserSchema() []string {
+	return []string{`CREATE TABLE sessions_users (
+	user_id TEXT NOT NULL,
+	token TEXT NOT NULL,
+	expiry TIMESTAMPTZ NOT NULL,
+	PRIMARY KEY (user_id, token)
+);`}
+}
+
 // PostgresHarness returns h with what the stores over PostgreSQL's SQL
 // share filled in: Schema, Open on server, Param and the statements that
 // write and read rows the way SCS v2 does (expiry computed by the server).

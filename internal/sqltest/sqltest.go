@@ -87,6 +87,11 @@ type Harness struct {
 	// Schema is the README's CREATE statements, for the table "sessions".
 	Schema []string
 
+	// UserSchema is the README's CREATE statements for the index of user
+	// sessions, the table "sessions_users"; the conformance checks create
+	// it beside each test's sessions table.
+	UserSchema []string
+
 	// Open returns a database of the test's own holding the Schema's table,
 	// closed and removed when the test ends. It skips the test (or fails it
 	// in CI) when there is no server.
@@ -153,6 +158,7 @@ func (h Harness) testConformance(t *testing.T) {
 	var dbs sync.Map // Store → *DB
 	newStore := func(t *testing.T, interval time.Duration) scs.Store {
 		db := h.Open(t)
+		h.createUsersTable(t, db)
 		s := h.store(t, db, interval)
 		dbs.Store(s, db)
 		return s
@@ -359,6 +365,9 @@ func (h Harness) testREADMESchema(t *testing.T) {
 	if !strings.Contains(string(readme), strings.Join(h.Schema, "\n\n")) {
 		t.Fatal("README.md does not hold the CREATE statements the tests use")
 	}
+	if !strings.Contains(string(readme), strings.Join(h.UserSchema, "\n\n")) {
+		t.Fatal("README.md does not hold the CREATE statements of the index of user sessions the tests use")
+	}
 }
 
 // BenchmarkFind measures Find of a 200-byte session.
@@ -370,4 +379,23 @@ func (h Harness) BenchmarkFind(b *testing.B) {
 // one.
 func (h Harness) BenchmarkCommit(b *testing.B) {
 	kvtest.BenchmarkCommit(b, h.store(b, h.Open(b), 0), bytes.Repeat([]byte("x"), 200))
+}
+
+// createUsersTable creates the index of user sessions beside db's sessions
+// table, from UserSchema, and drops it when the test ends.
+func (h Harness) createUsersTable(t testing.TB, db *DB) {
+	t.Helper()
+	if len(h.UserSchema) == 0 {
+		return
+	}
+	for _, stmt := range h.UserSchema {
+		if _, err := db.Exec(strings.ReplaceAll(stmt, "sessions", db.Table)); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	t.Cleanup(func() {
+		if _, err := db.Exec("DROP TABLE " + db.Table + "_users"); err != nil {
+			t.Errorf("drop table %s_users: %v", db.Table, err)
+		}
+	})
 }

@@ -1,0 +1,99 @@
+package goredisstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// addUserSessionSrc is AddUserSession's Lua script, which Redis runs
+// atomically on the user's sorted set KEYS[1]: it adds the token ARGV[2]
+// with the score ARGV[1], its expiry in Unix milliseconds, drops the
+// members whose expiry is ARGV[3] (now) or earlier, and makes the set
+// expire with its last member, so that a user who never comes back leaves
+// nothing behind. It is redisstore's script.
+const addUserSessionSrc = `
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if #last == 0 then
+	return 0
+end
+redis.call('PEXPIREAT', KEYS[1], last[2])
+return 1
+`
+
+// addUserSessionScript runs addUserSessionSrc.
+var addUserSessionScript = redis.NewScript(addUserSessionSrc)
+
+// userKey returns the key of the sorted set that indexes userID's
+// sessions, which must not start with the sessions' prefix (All, here and
+// in SCS v2, would read it as a session): with a prefix that ends in
+// "session:", the prefix with "user:" in its place ("scs:user:<userID>"
+// with the default prefix); with any other prefix, "scs:user:", the prefix
+// and the ID.
+func (r *RedisStore) userKey(userID string) string {
+	if base, ok := strings.CutSuffix(r.prefix, "session:"); ok {
+		return base + "user:" + userID
+	}
+	return "scs:user:" + r.prefix + userID
+}
+
+// AddUserSession records that the session token belongs to userID until
+// expiry, in the sorted set at "scs:user:<userID>" (see the README), with
+// the expiry in Unix milliseconds as the token's score, in one round trip.
+// With RemoveUserSessions and UserSessions it makes the store an
+// scs.UserIndexStore, so that SessionManager.UserSessions and DestroyUser
+// cost in proportion to one user's sessions. The layout is redisstore's.
+func (r *RedisStore) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("goredisstore: add user session: %w", err)
+	}
+	err := addUserSessionScript.Run(ctx, r.client, []string{r.userKey(userID)}, expiry.UnixMilli(), token, time.Now().UnixMilli()).Err()
+	if err != nil && err != redis.Nil {
+		return fmt.Errorf("goredisstore: add user session: %w", err)
+	}
+	return nil
+}
+
+// RemoveUserSessions removes tokens from userID's sorted set with one ZREM.
+func (r *RedisStore) RemoveUserSessions(ctx context.Context, userID string, tokens []string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("goredisstore: remove user sessions: %w", err)
+	}
+	if len(tokens) == 0 {
+		return nil
+	}
+	members := make([]any, len(tokens))
+	for i, t := range tokens {
+		members[i] = t
+	}
+	if err := r.client.ZRem(ctx, r.userKey(userID), members...).Err(); err != nil {
+		return fmt.Errorf("goredisstore: remove user sessions: %w", err)
+	}
+	return nil
+}
+
+// UserSessions returns the tokens in userID's sorted set that have not
+// expired, after dropping those that have: ZREMRANGEBYSCORE and ZRANGE in
+// one MULTI/EXEC transaction, one round trip.
+func (r *RedisStore) UserSessions(ctx context.Context, userID string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("goredisstore: user sessions: %w", err)
+	}
+	key := r.userKey(userID)
+	var members *redis.StringSliceCmd
+	_, err := r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZRemRangeByScore(ctx, key, "-inf", strconv.FormatInt(time.Now().UnixMilli(), 10))
+		members = p.ZRange(ctx, key, 0, -1)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("goredisstore: user sessions: %w", err)
+	}
+	return members.Val(), nil
+}

@@ -1,0 +1,43 @@
+package mysqlstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/seed3bbca6c1/scs/internal/sqlstore"
+)
+
+// userStatements are MySQL's statements on the index of user sessions,
+// the table users (see the README).
+func userStatements(users string) sqlstore.UserStatements {
+	return sqlstore.UserStatements{
+		Add: "INSERT INTO " + users + " (user_id, token, expiry) VALUES (?, ?, ?)" +
+			" ON DUPLICATE KEY UPDATE expiry = VALUES(expiry)",
+		Remove: "DELETE FROM " + users + " WHERE user_id = ? AND FIND_IN_SET(token, ?) > 0",
+		List:   "SELECT token FROM " + users + " WHERE user_id = ? AND expiry > UTC_TIMESTAMP(6)",
+		Prune:  "DELETE FROM " + users + " WHERE user_id = ? AND expiry <= UTC_TIMESTAMP(6)",
+		Cleanup: fmt.Sprintf("DELETE FROM %s WHERE expiry < UTC_TIMESTAMP(6) ORDER BY expiry LIMIT %d",
+			users, sqlstore.BatchSize),
+	}
+}
+
+// AddUserSession records that the session token belongs to userID until
+// expiry, in the table sessions_users (see the README), in one statement.
+// With RemoveUserSessions and UserSessions it makes the store an
+// scs.UserIndexStore, so that SessionManager.UserSessions and DestroyUser
+// cost in proportion to one user's sessions.
+func (m *MySQLStore) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
+	return m.store.AddUserSession(ctx, userID, token, expiry)
+}
+
+// RemoveUserSessions removes tokens from userID's index, in one statement.
+func (m *MySQLStore) RemoveUserSessions(ctx context.Context, userID string, tokens []string) error {
+	return m.store.RemoveUserSessions(ctx, userID, tokens)
+}
+
+// UserSessions returns the tokens in userID's index that have not expired,
+// then deletes the user's expired rows: two statements.
+func (m *MySQLStore) UserSessions(ctx context.Context, userID string) ([]string, error) {
+	return m.store.UserSessions(ctx, userID)
+}

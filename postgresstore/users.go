@@ -1,0 +1,27 @@
+package postgresstore
+
+import (
+	"context"
+	"time"
+)
+
+// AddUserSession records that the session token belongs to userID until
+// expiry, in the table sessions_users (see the README), in one statement
+// that also deletes the user's expired rows. With RemoveUserSessions and
+// UserSessions it makes the store an scs.UserIndexStore, so that
+// SessionManager.UserSessions and DestroyUser cost in proportion to one
+// user's sessions.
+func (p *PostgresStore) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
+	return p.store.AddUserSession(ctx, userID, token, expiry)
+}
+
+// RemoveUserSessions removes tokens from userID's index, in one statement.
+func (p *PostgresStore) RemoveUserSessions(ctx context.Context, userID string, tokens []string) error {
+	return p.store.RemoveUserSessions(ctx, userID, tokens)
+}
+
+// UserSessions returns the tokens in userID's index that have not expired,
+// then deletes the user's expired rows: two statements.
+func (p *PostgresStore) UserSessions(ctx context.Context, userID string) ([]string, error) {
+	return p.store.UserSessions(ctx, userID)
+}

@@ -1,0 +1,43 @@
+package sqlite3store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/seed3bbca6c1/scs/internal/sqlstore"
+)
+
+// userStatements are SQLite's statements on the index of user sessions,
+// the table users (see the README).
+func userStatements(users string) sqlstore.UserStatements {
+	return sqlstore.UserStatements{
+		Add: "INSERT INTO " + users + " (user_id, token, expiry) VALUES (?, ?, julianday(?))" +
+			" ON CONFLICT (user_id, token) DO UPDATE SET expiry = excluded.expiry",
+		Remove: "DELETE FROM " + users + " WHERE user_id = ? AND instr(',' || ? || ',', ',' || token || ',') > 0",
+		List:   "SELECT token FROM " + users + " WHERE user_id = ? AND julianday('now') < expiry",
+		Prune:  "DELETE FROM " + users + " WHERE user_id = ? AND expiry <= julianday('now')",
+		Cleanup: fmt.Sprintf("DELETE FROM %[1]s WHERE rowid IN"+
+			" (SELECT rowid FROM %[1]s WHERE expiry < julianday('now') LIMIT %[2]d)", users, sqlstore.BatchSize),
+	}
+}
+
+// AddUserSession records that the session token belongs to userID until
+// expiry, in the table sessions_users (see the README), in one statement.
+// With RemoveUserSessions and UserSessions it makes the store an
+// scs.UserIndexStore, so that SessionManager.UserSessions and DestroyUser
+// cost in proportion to one user's sessions.
+func (s *SQLite3Store) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
+	return s.store.AddUserSession(ctx, userID, token, expiry)
+}
+
+// RemoveUserSessions removes tokens from userID's index, in one statement.
+func (s *SQLite3Store) RemoveUserSessions(ctx context.Context, userID string, tokens []string) error {
+	return s.store.RemoveUserSessions(ctx, userID, tokens)
+}
+
+// UserSessions returns the tokens in userID's index that have not expired,
+// then deletes the user's expired rows: two statements.
+func (s *SQLite3Store) UserSessions(ctx context.Context, userID string) ([]string, error) {
+	return s.store.UserSessions(ctx, userID)
+}
