@@ -38,9 +38,7 @@ func (s *SessionManager) load(ctx context.Context, token string) (*loaded, error
 		return nil, fmt.Errorf("scs: decode session: %w", err)
 	}
 	l := s.newLoaded(ctx, deadline, token, values)
-	if s.MergeConcurrent {
-		l.sd.base = token
-	}
+	l.sd.changes.stored = token
 	if s.IdleTimeout > 0 && s.idleRefreshDue(deadline, stored) {
 		l.sd.status = Modified // saving extends the idle expiry
 	}
@@ -68,6 +66,15 @@ func (s *SessionManager) idleRefreshDue(deadline, stored time.Time) bool {
 // deadline, or now+IdleTimeout if sooner. LoadAndSave calls it; custom
 // middleware calls it before writing the session cookie. No lock is held
 // during the store's I/O.
+//
+// A new session (or one with a renewed token) is inserted with the store's
+// Commit. A session read from the store is saved with UpdateStore.Update
+// when the store has it, which never recreates a deleted token: when
+// another request has destroyed the session or renewed its token since this
+// one read it, Commit returns ErrSessionGone, drops this request's changes
+// and leaves the session destroyed. Stores without UpdateStore are written
+// with Commit, as in SCS v2, and bring such a token back. With
+// MergeConcurrent, see the field's documentation.
 func (s *SessionManager) Commit(ctx context.Context) (string, time.Time, error) {
 	return s.commit(ctx, s.getSessionData(ctx))
 }
@@ -83,11 +90,12 @@ func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, t
 		}
 		sd.token, sd.hashed = token, false
 	}
-	if sd.base != "" && sd.base == sd.token {
-		sd.mu.Unlock()
-		return s.commitMerged(ctx, sd)
-	}
 	token, hashed, deadline := sd.token, sd.hashed, sd.deadline
+	existing := sd.changes.stored != "" && sd.changes.stored == token
+	if existing && s.MergeConcurrent {
+		sd.mu.Unlock()
+		return s.commitMerged(ctx, sd, token, hashed)
+	}
 	b, err := s.Codec.Encode(deadline, sd.values)
 	sd.mu.Unlock()
 	if err != nil {
@@ -95,9 +103,24 @@ func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, t
 	}
 
 	expiry := s.storeExpiry(deadline)
+	if up, ok := s.Store.(UpdateStore); ok && existing {
+		found, err := up.Update(ctx, s.storeKey(token, hashed), b, expiry)
+		if err != nil {
+			return "", time.Time{}, fmt.Errorf("scs: commit session: %w", err)
+		}
+		if !found {
+			return s.sessionGone(ctx, sd, token, hashed)
+		}
+		return token, expiry, nil
+	}
 	if err := s.storeCommit(ctx, token, hashed, b, expiry); err != nil {
 		return "", time.Time{}, fmt.Errorf("scs: commit session: %w", err)
 	}
+	sd.mu.Lock()
+	if sd.token == token {
+		sd.changes.saved(token)
+	}
+	sd.mu.Unlock()
 	return token, expiry, nil
 }
 
@@ -131,7 +154,8 @@ func (s *SessionManager) Destroy(ctx context.Context) error {
 	sd.mu.Lock()
 	defer sd.mu.Unlock()
 	sd.status = Destroyed
-	sd.token, sd.hashed, sd.base = "", false, ""
+	sd.token, sd.hashed = "", false
+	sd.changes.forget()
 	sd.deadline = s.clock().Add(s.Lifetime).UTC()
 	clear(sd.values)
 	return nil
@@ -158,7 +182,8 @@ func (s *SessionManager) RenewToken(ctx context.Context) error {
 
 	sd.mu.Lock()
 	defer sd.mu.Unlock()
-	sd.token, sd.hashed, sd.base = token, false, ""
+	sd.token, sd.hashed = token, false
+	sd.changes.forget()
 	sd.deadline = s.clock().Add(s.Lifetime).UTC()
 	sd.status = Modified
 	return nil
@@ -198,7 +223,7 @@ func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
 	}
 	for k, v := range values {
 		sd.values[k] = v
-		sd.note(k)
+		sd.changes.put(k)
 	}
 	sd.status = Modified
 	sd.mu.Unlock()
@@ -226,7 +251,8 @@ func (s *SessionManager) Iterate(ctx context.Context, fn func(context.Context) e
 			return fmt.Errorf("scs: iterate: decode session: %w", err)
 		}
 		sctx := s.newContext(ctx, deadline, key, values)
-		s.getSessionData(sctx).hashed = s.HashTokenInStore
+		sd := s.getSessionData(sctx)
+		sd.hashed, sd.changes.stored = s.HashTokenInStore, key
 		if err := fn(sctx); err != nil {
 			return err
 		}

@@ -11,6 +11,14 @@
 //		})
 //	}
 //
+// The kit also serves SessionManagers over the store through real HTTP
+// servers and clients, and checks the promises scs makes for overlapping
+// requests of one session: MergeContention (no lost keys and no errors with
+// MergeConcurrent, across several managers) and LogoutInterleavings (a
+// session destroyed or renewed by one request is not written back by
+// another), when the store implements scs.CompareAndSwapStore and
+// scs.UpdateStore.
+//
 // Layout checks that a store shares its engine's data with another program
 // that keeps sessions the same way, such as the SCS v2 store it replaces.
 //
@@ -94,6 +102,9 @@ func (s Suite) Run(t *testing.T) {
 	t.Run("CancelledCtx", s.testCancelledCtx)
 	t.Run("FindExpiry", s.testFindExpiry)
 	t.Run("CompareAndSwap", s.testCompareAndSwap)
+	t.Run("Update", s.testUpdate)
+	t.Run("MergeContention", func(t *testing.T) { MergeContention(t, s.New(t)) })
+	t.Run("LogoutInterleavings", func(t *testing.T) { LogoutInterleavings(t, s.New(t)) })
 	t.Run("Concurrent", s.testConcurrent)
 	t.Run("Cleanup", s.testCleanup)
 	t.Run("StopCleanup", s.testStopCleanup)
