@@ -107,8 +107,8 @@ func (c *changeLog) apply(values map[string]interface{}, deadline time.Time, sto
 // most maxMergeBackoff, with full jitter so that competing writers spread
 // out.
 const (
-	minMergeBackoff = 2 * time.Millisecond
-	maxMergeBackoff = 100 * time.Millisecond
+	minMergeBackoff = time.Millisecond
+	maxMergeBackoff = 20 * time.Millisecond
 )
 
 // mergeBackoff returns the wait before merge attempt n+1 (n from 1).
