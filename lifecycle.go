@@ -138,7 +138,9 @@ func (s *SessionManager) storeExpiry(deadline time.Time) time.Time {
 // Destroy deletes the session from the store and empties it. Later calls in
 // the same request work on a new session with a new token and lifetime;
 // LoadAndSave sends the client an expired cookie unless the new session is
-// modified.
+// modified. Once the token is deleted, other requests that read the session
+// earlier cannot write it back when the store implements UpdateStore: their
+// saves are refused with ErrSessionGone, so a logout sticks.
 func (s *SessionManager) Destroy(ctx context.Context) error {
 	sd := s.getSessionData(ctx)
 
@@ -163,7 +165,9 @@ func (s *SessionManager) Destroy(ctx context.Context) error {
 
 // RenewToken gives the session a new token and a new lifetime, keeping its
 // data, and deletes the old token from the store. Call it after any change
-// of privilege, such as login and logout, to prevent session fixation.
+// of privilege, such as login and logout, to prevent session fixation. As
+// with Destroy, other requests that read the session under the old token
+// cannot write it back when the store implements UpdateStore.
 func (s *SessionManager) RenewToken(ctx context.Context) error {
 	sd := s.getSessionData(ctx)
 
