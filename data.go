@@ -40,13 +40,9 @@ type sessionData struct {
 	// saved or destroyed ("" for none).
 	undecodable string
 
-	// base is the token the data was loaded under when MergeConcurrent is
-	// on ("" otherwise); changes, cleared and deadlineSet record what this
-	// request changed, for commitMerged.
-	base        string
-	changes     map[string]struct{}
-	cleared     bool
-	deadlineSet bool
+	// changes knows whether the session exists in the store and, with
+	// MergeConcurrent, what this request changed (see changeLog).
+	changes changeLog
 }
 
 // Put adds key and val to the session data, replacing any value under key,
@@ -61,7 +57,7 @@ func (s *SessionManager) Put(ctx context.Context, key string, val interface{}) {
 	}
 	sd.values[key] = val
 	sd.status = Modified
-	sd.note(key)
+	sd.changes.put(key)
 	sd.mu.Unlock()
 }
 
@@ -89,7 +85,7 @@ func (s *SessionManager) Pop(ctx context.Context, key string) interface{} {
 	}
 	delete(sd.values, key)
 	sd.status = Modified
-	sd.note(key)
+	sd.changes.put(key)
 	return val
 }
 
@@ -105,7 +101,7 @@ func (s *SessionManager) Remove(ctx context.Context, key string) {
 	}
 	delete(sd.values, key)
 	sd.status = Modified
-	sd.note(key)
+	sd.changes.put(key)
 }
 
 // Clear deletes all the session data but keeps the token and lifetime. The
@@ -120,7 +116,7 @@ func (s *SessionManager) Clear(ctx context.Context) error {
 	}
 	clear(sd.values)
 	sd.status = Modified
-	sd.cleared, sd.changes = sd.base != "", nil
+	sd.changes.clear()
 	return nil
 }
 
@@ -184,7 +180,7 @@ func (s *SessionManager) SetDeadline(ctx context.Context, expire time.Time) {
 	defer sd.mu.Unlock()
 	sd.deadline = expire
 	sd.status = Modified
-	sd.deadlineSet = true
+	sd.changes.setDeadline()
 }
 
 // Token returns the session token, or "" for a new session that has not

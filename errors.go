@@ -6,9 +6,10 @@ import "errors"
 // sessions: it implements neither IterableStore nor IterableCtxStore.
 var ErrNotIterable = errors.New("scs: the store cannot list its sessions")
 
-// ErrConflict is returned by Commit when MergeConcurrent is on, the store
-// implements CompareAndSwapStore, and other requests kept changing the
-// session between every re-read and write (maxMergeAttempts times).
+// ErrConflict is returned by Commit when MergeConcurrent is on and a save
+// could not be merged within SessionManager.MergeTimeout: other processes
+// kept changing the session between each re-read and compare-and-swap, or
+// other requests of this manager held its saves up that long.
 var ErrConflict = errors.New("scs: the session kept changing under concurrent requests")
 
 // ErrCommitFailed is returned by the response writer that LoadAndSave passes

@@ -43,8 +43,8 @@ func (s *SessionManager) load(ctx context.Context, token string) (*loaded, error
 	}
 	s.emit(ctx, EventLoaded, token, false, nil)
 	l := s.newLoaded(ctx, deadline, token, values)
-	if s.MergeConcurrent && !s.sealing() {
-		l.sd.base = token
+	if !s.sealing() {
+		l.sd.changes.stored = token
 	}
 	if s.IdleTimeout > 0 && s.idleRefreshDue(deadline, stored) {
 		l.sd.status = Modified // saving extends the idle expiry
@@ -82,6 +82,15 @@ func (s *SessionManager) idleRefreshDue(deadline, stored time.Time) bool {
 // deadline, or now+IdleTimeout if sooner. LoadAndSave calls it; custom
 // middleware calls it before writing the session cookie. No lock is held
 // during the store's I/O.
+//
+// A new session (or one with a renewed token) is inserted with the store's
+// Commit. A session read from the store is saved with UpdateStore.Update
+// when the store has it, which never recreates a deleted token: when
+// another request has destroyed the session or renewed its token since this
+// one read it, Commit returns ErrSessionGone, drops this request's changes
+// and leaves the session destroyed. Stores without UpdateStore are written
+// with Commit, as in SCS v2, and bring such a token back. With
+// MergeConcurrent, see the field's documentation.
 func (s *SessionManager) Commit(ctx context.Context) (string, time.Time, error) {
 	return s.commit(ctx, s.getSessionData(ctx))
 }
@@ -98,11 +107,12 @@ func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, t
 		}
 		sd.token, sd.hashed = token, false
 	}
-	if sd.base != "" && sd.base == sd.token {
-		sd.mu.Unlock()
-		return s.commitMerged(ctx, sd)
-	}
 	token, hashed, deadline := sd.token, sd.hashed, sd.deadline
+	existing := sd.changes.stored != "" && sd.changes.stored == token
+	if existing && s.MergeConcurrent {
+		sd.mu.Unlock()
+		return s.commitMerged(ctx, sd, token, hashed)
+	}
 	b, err := s.Codec.Encode(deadline, sd.values)
 	sd.mu.Unlock()
 	if err != nil {
@@ -119,9 +129,24 @@ func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, t
 		sd.mu.Unlock()
 		return token, expiry, s.saved(ctx, sd, created, token, false, expiry)
 	}
+	if up, ok := s.Store.(UpdateStore); ok && existing {
+		found, err := s.storeUpdate(ctx, up, token, hashed, b, expiry)
+		if err != nil {
+			return "", time.Time{}, fmt.Errorf("scs: commit session: %w", err)
+		}
+		if !found {
+			return s.sessionGone(ctx, sd, token, hashed)
+		}
+		return token, expiry, s.saved(ctx, sd, created, token, hashed, expiry)
+	}
 	if err := s.storeCommit(ctx, token, hashed, b, expiry); err != nil {
 		return "", time.Time{}, fmt.Errorf("scs: commit session: %w", err)
 	}
+	sd.mu.Lock()
+	if sd.token == token {
+		sd.changes.saved(token)
+	}
+	sd.mu.Unlock()
 	s.dropUndecodable(ctx, sd)
 	return token, expiry, s.saved(ctx, sd, created, token, hashed, expiry)
 }
@@ -140,7 +165,9 @@ func (s *SessionManager) storeExpiry(deadline time.Time) time.Time {
 // Destroy deletes the session from the store and empties it. Later calls in
 // the same request work on a new session with a new token and lifetime;
 // LoadAndSave sends the client an expired cookie unless the new session is
-// modified.
+// modified. Once the token is deleted, other requests that read the session
+// earlier cannot write it back when the store implements UpdateStore: their
+// saves are refused with ErrSessionGone, so a logout sticks.
 func (s *SessionManager) Destroy(ctx context.Context) error {
 	sd := s.getSessionData(ctx)
 
@@ -160,7 +187,8 @@ func (s *SessionManager) Destroy(ctx context.Context) error {
 	sd.mu.Lock()
 	defer sd.mu.Unlock()
 	sd.status = Destroyed
-	sd.token, sd.hashed, sd.base = "", false, ""
+	sd.token, sd.hashed = "", false
+	sd.changes.forget()
 	sd.deadline = s.clock().Add(s.Lifetime).UTC()
 	clear(sd.values)
 	return nil
@@ -168,7 +196,9 @@ func (s *SessionManager) Destroy(ctx context.Context) error {
 
 // RenewToken gives the session a new token and a new lifetime, keeping its
 // data, and deletes the old token from the store. Call it after any change
-// of privilege, such as login and logout, to prevent session fixation.
+// of privilege, such as login and logout, to prevent session fixation. As
+// with Destroy, other requests that read the session under the old token
+// cannot write it back when the store implements UpdateStore.
 func (s *SessionManager) RenewToken(ctx context.Context) error {
 	sd := s.getSessionData(ctx)
 
@@ -190,7 +220,8 @@ func (s *SessionManager) RenewToken(ctx context.Context) error {
 
 	sd.mu.Lock()
 	defer sd.mu.Unlock()
-	sd.token, sd.hashed, sd.base, sd.fresh = token, false, "", true
+	sd.token, sd.hashed, sd.fresh = token, false, true
+	sd.changes.forget()
 	sd.deadline = s.clock().Add(s.Lifetime).UTC()
 	sd.status = Modified
 	return nil
@@ -232,7 +263,7 @@ func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
 	}
 	for k, v := range values {
 		sd.values[k] = v
-		sd.note(k)
+		sd.changes.put(k)
 	}
 	sd.status = Modified
 	sd.mu.Unlock()
@@ -261,7 +292,8 @@ func (s *SessionManager) Iterate(ctx context.Context, fn func(context.Context) e
 			continue
 		}
 		sctx := s.newContext(ctx, deadline, key, values)
-		s.getSessionData(sctx).hashed = s.HashTokenInStore
+		sd := s.getSessionData(sctx)
+		sd.hashed, sd.changes.stored = s.HashTokenInStore, key
 		if err := fn(sctx); err != nil {
 			return err
 		}

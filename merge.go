@@ -3,63 +3,152 @@ package scs
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"sync"
 	"time"
 )
 
-// maxMergeAttempts bounds how often commitMerged re-reads and retries.
-const maxMergeAttempts = 8
+// changeLog is what a request knows about its session's place in the store
+// and, with MergeConcurrent, what it changed since it read the session.
+// sessionData holds one, guarded by sessionData.mu; Put, Pop, Remove, Clear,
+// SetDeadline, MergeSession, Destroy, RenewToken and Commit record through
+// its methods.
+type changeLog struct {
+	// stored is the token (as sessionData.token holds it) that the session
+	// was read from the store under, or last saved under, in this request;
+	// "" for a new session and after Destroy or RenewToken. A session
+	// with a stored token exists in the store: it is saved with
+	// UpdateStore.Update, which never brings it back once another request
+	// has deleted it.
+	stored string
 
-// note records that this request changed key, for commitMerged. The caller
-// holds sd.mu.
-func (sd *sessionData) note(key string) {
-	if sd.base == "" {
-		return
-	}
-	if sd.changes == nil {
-		sd.changes = make(map[string]struct{})
-	}
-	sd.changes[key] = struct{}{}
+	// gone is set when a save found that another request had deleted the
+	// stored token: the session counts as destroyed, and no cookie is sent
+	// for it.
+	gone bool
+
+	// merge says that changes are recorded (MergeConcurrent). keys,
+	// cleared and deadline are what this request changed since the
+	// session was read or last saved: the keys it put, popped or removed,
+	// a Clear, a new deadline.
+	merge    bool
+	keys     map[string]struct{}
+	cleared  bool
+	deadline bool
 }
 
-// mergeInto applies this request's changes to the values and deadline that
-// the store holds now, and returns the result. stored is not shared with
-// anyone else (it was just decoded). The caller holds sd.mu.
-func (sd *sessionData) mergeInto(stored map[string]interface{}, storedDeadline time.Time) (map[string]interface{}, time.Time) {
-	if sd.cleared || stored == nil {
-		stored = make(map[string]interface{}, len(sd.values))
+// recording reports whether changes are recorded: with MergeConcurrent, for
+// a session that exists in the store.
+func (c *changeLog) recording() bool {
+	return c.merge && c.stored != ""
+}
+
+// put records that the value of key changed (put, popped or removed).
+func (c *changeLog) put(key string) {
+	if !c.recording() {
+		return
 	}
-	if sd.cleared {
-		for k, v := range sd.values {
+	if c.keys == nil {
+		c.keys = make(map[string]struct{})
+	}
+	c.keys[key] = struct{}{}
+}
+
+// clear records a Clear: the stored values are replaced, not merged.
+func (c *changeLog) clear() {
+	c.cleared, c.keys = c.recording(), nil
+}
+
+// setDeadline records a new deadline.
+func (c *changeLog) setDeadline() {
+	c.deadline = c.recording()
+}
+
+// forget records that the session no longer has a token in the store
+// (Destroy, RenewToken, or a save that found it gone).
+func (c *changeLog) forget() {
+	*c = changeLog{merge: c.merge}
+}
+
+// saved records that the session was saved under token: later changes are
+// recorded from here.
+func (c *changeLog) saved(token string) {
+	*c = changeLog{merge: c.merge, stored: token}
+}
+
+// apply applies the recorded changes, with values and deadline as this
+// request holds them, to the values and deadline that the store holds now,
+// and returns the result. stored is not shared with anyone else (it was
+// just decoded).
+func (c *changeLog) apply(values map[string]interface{}, deadline time.Time, stored map[string]interface{}, storedDeadline time.Time) (map[string]interface{}, time.Time) {
+	if c.cleared || stored == nil {
+		stored = make(map[string]interface{}, len(values))
+	}
+	if c.cleared {
+		for k, v := range values {
 			stored[k] = v
 		}
 	}
-	for k := range sd.changes {
-		if v, ok := sd.values[k]; ok {
+	for k := range c.keys {
+		if v, ok := values[k]; ok {
 			stored[k] = v
 		} else {
 			delete(stored, k)
 		}
 	}
-	if sd.deadlineSet {
-		storedDeadline = sd.deadline
+	if c.deadline {
+		storedDeadline = deadline
 	}
 	return stored, storedDeadline
 }
 
-// commitMerged is Commit for MergeConcurrent: it re-reads the session,
-// applies this request's changes to what the store holds now, and writes
-// the result, with CompareAndSwap when the store has it (retrying when
-// another request got there first). The merged data becomes the request's
-// session data.
-func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData) (string, time.Time, error) {
-	sd.mu.Lock()
-	token, hashed := sd.token, sd.hashed
-	sd.mu.Unlock()
+// Backoff between merge attempts that lost to another process: the first
+// wait is up to minMergeBackoff, each later one up to twice the last, at
+// most maxMergeBackoff, with full jitter so that competing writers spread
+// out.
+const (
+	minMergeBackoff = time.Millisecond
+	maxMergeBackoff = 20 * time.Millisecond
+)
+
+// mergeBackoff returns the wait before merge attempt n+1 (n from 1).
+func mergeBackoff(n int) time.Duration {
+	d := minMergeBackoff << min(n-1, 10)
+	if d > maxMergeBackoff || d <= 0 {
+		d = maxMergeBackoff
+	}
+	return d/4 + rand.N(d-d/4)
+}
+
+// commitMerged is Commit for MergeConcurrent and a session that exists in
+// the store under token. It re-reads the session, applies this request's
+// changes to what the store holds now, and writes the result with
+// CompareAndSwap when the store has it. Within this manager the saves of
+// one session take turns (a per-session lock); a swap lost to another
+// process is retried after a jittered backoff until MergeTimeout has passed
+// or ctx ends. When the re-read finds the session gone and the store is an
+// UpdateStore, it returns ErrSessionGone. The merged data becomes the
+// request's session data.
+func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, token string, hashed bool) (string, time.Time, error) {
+	key := s.storeKey(token, hashed)
+	bound, cancel := context.WithTimeout(ctx, max(s.MergeTimeout, 0))
+	defer cancel()
+	if s.locks != nil {
+		unlock, err := s.locks.lock(bound, key)
+		if err != nil {
+			return "", time.Time{}, s.mergeGiveUp(ctx, token, hashed)
+		}
+		defer unlock()
+	}
 	cas, _ := s.Store.(CompareAndSwapStore)
+	up, _ := s.Store.(UpdateStore)
 	for attempt := 1; ; attempt++ {
 		cur, found, err := s.storeFind(ctx, token, hashed)
 		if err != nil {
 			return "", time.Time{}, fmt.Errorf("scs: commit session: re-read: %w", err)
+		}
+		if !found && up != nil {
+			return s.sessionGone(ctx, sd, token, hashed)
 		}
 		sd.mu.Lock()
 		values, deadline := sd.values, sd.deadline
@@ -67,7 +156,7 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData) (str
 			// A payload this codec cannot read is overwritten by this
 			// request's data, as without MergeConcurrent.
 			if d, v, err := s.Codec.Decode(cur); err == nil {
-				values, deadline = sd.mergeInto(v, d)
+				values, deadline = sd.changes.apply(sd.values, sd.deadline, v, d)
 			}
 		}
 		b, err := s.Codec.Encode(deadline, values)
@@ -77,17 +166,30 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData) (str
 		}
 
 		expiry := s.storeExpiry(deadline)
-		if cas == nil || !found {
+		switch {
+		case !found:
+			// A store without UpdateStore: saved as before it had one.
 			err = s.storeCommit(ctx, token, hashed, b, expiry)
-		} else {
+		case cas != nil:
 			var swapped bool
-			swapped, err = s.storeCompareAndSwap(ctx, cas, token, hashed, cur, b, expiry)
-			if err == nil && !swapped {
-				if attempt < maxMergeAttempts {
+			if swapped, err = s.storeCompareAndSwap(ctx, cas, token, hashed, cur, b, expiry); err == nil && !swapped {
+				// Another process saved (or deleted) the session since
+				// the re-read: wait a little, then merge again.
+				t := time.NewTimer(mergeBackoff(attempt))
+				select {
+				case <-t.C:
 					continue
+				case <-bound.Done():
+					t.Stop()
+					return "", time.Time{}, s.mergeGiveUp(ctx, token, hashed)
 				}
-				err = ErrConflict
 			}
+		case up != nil:
+			if found, err = s.storeUpdate(ctx, up, token, hashed, b, expiry); err == nil && !found {
+				return s.sessionGone(ctx, sd, token, hashed)
+			}
+		default:
+			err = s.storeCommit(ctx, token, hashed, b, expiry)
 		}
 		if err != nil {
 			return "", time.Time{}, fmt.Errorf("scs: commit session: %w", err)
@@ -95,8 +197,101 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData) (str
 
 		sd.mu.Lock()
 		sd.values, sd.deadline = values, deadline
-		sd.changes, sd.cleared, sd.deadlineSet = nil, false, false
+		sd.changes.saved(token)
 		sd.mu.Unlock()
 		return token, expiry, s.saved(ctx, sd, false, token, hashed, expiry)
 	}
+}
+
+// mergeGiveUp returns the error of a merged save that ran out of time: the
+// request's context error when ctx ended, else ErrConflict (MergeTimeout
+// passed), which it also reports to OnEvent.
+func (s *SessionManager) mergeGiveUp(ctx context.Context, token string, hashed bool) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("scs: commit session: %w", err)
+	}
+	s.emit(ctx, EventConflict, token, hashed, ErrConflict)
+	return ErrConflict
+}
+
+// sessionGone handles a save that found the session's token deleted from
+// the store by another request: the session counts as destroyed, this
+// request's changes are dropped, OnEvent hears of it, and the save returns
+// ErrSessionGone.
+func (s *SessionManager) sessionGone(ctx context.Context, sd *sessionData, token string, hashed bool) (string, time.Time, error) {
+	sd.mu.Lock()
+	if sd.token == token {
+		sd.status = Destroyed
+		sd.token, sd.hashed = "", false
+		sd.deadline = s.clock().Add(s.Lifetime).UTC()
+		clear(sd.values)
+		sd.changes.forget()
+		sd.changes.gone = true
+	}
+	sd.mu.Unlock()
+	s.emit(ctx, EventSaveRefused, token, hashed, ErrSessionGone)
+	return "", time.Time{}, ErrSessionGone
+}
+
+// sessionLocks serialises the merged saves of one session within a
+// SessionManager, so that its concurrent requests take turns instead of
+// racing each other through the store. Entries are keyed by store key,
+// counted by their users, and removed when the last one leaves, so the map
+// holds only sessions being saved right now. The zero value is ready to use.
+type sessionLocks struct {
+	mu sync.Mutex              // guards m and every entry's refs
+	m  map[string]*sessionLock // by store key
+}
+
+type sessionLock struct {
+	held chan struct{} // holds one element while locked
+	refs int           // holders and waiters
+}
+
+// lock waits until it holds the lock of key, or ctx ends, and returns the
+// function that unlocks it.
+func (l *sessionLocks) lock(ctx context.Context, key string) (unlock func(), err error) {
+	l.mu.Lock()
+	if l.m == nil {
+		l.m = make(map[string]*sessionLock)
+	}
+	e := l.m[key]
+	if e == nil {
+		e = &sessionLock{held: make(chan struct{}, 1)}
+		l.m[key] = e
+	}
+	e.refs++
+	l.mu.Unlock()
+
+	unlock = func() {
+		<-e.held
+		l.release(key, e)
+	}
+	select {
+	case e.held <- struct{}{}: // free: taken even when ctx has ended
+		return unlock, nil
+	default:
+	}
+	select {
+	case e.held <- struct{}{}:
+		return unlock, nil
+	case <-ctx.Done():
+		l.release(key, e)
+		return nil, ctx.Err()
+	}
+}
+
+func (l *sessionLocks) release(key string, e *sessionLock) {
+	l.mu.Lock()
+	if e.refs--; e.refs == 0 {
+		delete(l.m, key)
+	}
+	l.mu.Unlock()
+}
+
+// size returns the number of sessions with a lock entry, for tests.
+func (l *sessionLocks) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.m)
 }

@@ -117,16 +117,20 @@ type racingStore struct {
 	raced  bool
 	always bool
 	swaps  int
+	onSwap func()
 }
 
 func (r *racingStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (bool, error) {
 	r.swaps++
+	if r.onSwap != nil {
+		r.onSwap()
+	}
 	if !r.raced || r.always {
 		r.raced = true
 		other, _ := r.m.Load(context.Background(), token)
 		r.m.Put(other, "racer", r.swaps)
 		sd := r.m.getSessionData(other)
-		sd.base = "" // a plain save, not merged
+		sd.changes.stored = "" // a plain save, not merged
 		if _, _, err := r.m.Commit(other); err != nil {
 			return false, err
 		}
@@ -150,15 +154,81 @@ func TestMergeConcurrentRetriesALostSwap(t *testing.T) {
 	}
 }
 
-func TestMergeConcurrentGivesUpWithErrConflict(t *testing.T) {
+func TestMergeConcurrentGivesUpWithErrConflictAfterMergeTimeout(t *testing.T) {
+	s := newManager(t)
+	rs := &racingStore{MemStore: memstore.NewWithCleanupInterval(0), m: s, always: true}
+	s.Store = rs
+	s.MergeConcurrent = true
+	s.MergeTimeout = 30 * time.Millisecond
+	var events []Event
+	s.OnEvent = func(_ context.Context, e Event) { events = append(events, e) }
+	a, _, _ := twoRequests(t, s)
+	s.Put(a, "x", 1)
+	if _, _, err := s.Commit(a); !errors.Is(err, ErrConflict) || rs.swaps < 2 {
+		t.Fatalf("Commit = %v after %d swaps, want ErrConflict after retries", err, rs.swaps)
+	}
+	if n := len(events); n == 0 || events[n-1].Kind != EventConflict || !errors.Is(events[n-1].Err, ErrConflict) {
+		t.Errorf("events %v, want EventConflict last", events)
+	}
+	if n := s.locks.size(); n != 0 {
+		t.Errorf("%d session locks left after the save", n)
+	}
+}
+
+func TestMergeConcurrentStopsWithTheRequestContext(t *testing.T) {
 	s := newManager(t)
 	rs := &racingStore{MemStore: memstore.NewWithCleanupInterval(0), m: s, always: true}
 	s.Store = rs
 	s.MergeConcurrent = true
 	a, _, _ := twoRequests(t, s)
-	s.Put(a, "x", 1)
-	if _, _, err := s.Commit(a); !errors.Is(err, ErrConflict) || rs.swaps != maxMergeAttempts {
-		t.Fatalf("Commit = %v after %d swaps, want ErrConflict after %d", err, rs.swaps, maxMergeAttempts)
+	ctx, cancel := context.WithCancel(a)
+	s.Put(ctx, "x", 1)
+	s.OnEvent = func(_ context.Context, e Event) {
+		if e.Kind == EventConflict {
+			t.Errorf("a cancelled request reported a conflict")
+		}
+	}
+	rs.onSwap = cancel
+	if _, _, err := s.Commit(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Commit = %v, want context.Canceled", err)
+	}
+}
+
+func TestMergeConcurrentSerialisesSavesWithinAManager(t *testing.T) {
+	s := newManager(t)
+	s.MergeConcurrent = true
+	_, _, tok := twoRequests(t, s)
+	key := s.storeKey(tok, false)
+	unlock, err := s.locks.lock(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// While another save of the session holds its lock, a save waits for
+	// it, and gives up at MergeTimeout.
+	s.MergeTimeout = 20 * time.Millisecond
+	ctx, _ := s.Load(context.Background(), tok)
+	s.Put(ctx, "x", 1)
+	if _, _, err := s.Commit(ctx); !errors.Is(err, ErrConflict) {
+		t.Fatalf("Commit while the session is locked = %v, want ErrConflict", err)
+	}
+	// Another session is not held up.
+	other, _ := s.Load(context.Background(), "")
+	s.Put(other, "y", 1)
+	commitOK(t, s, other)
+	unlock()
+	s.MergeTimeout = time.Minute
+	done := make(chan error, 1)
+	unlock, _ = s.locks.lock(context.Background(), key)
+	go func() {
+		_, _, err := s.Commit(ctx)
+		done <- err
+	}()
+	unlock() // the waiting save goes on
+	if err := <-done; err != nil {
+		t.Fatalf("Commit after the lock was released: %v", err)
+	}
+	if n := s.locks.size(); n != 0 {
+		t.Errorf("%d session locks left after the saves", n)
 	}
 }
 
@@ -193,20 +263,15 @@ func TestMergeConcurrentUnderRealConcurrency(t *testing.T) {
 	for w := 0; w < workers; w++ {
 		go func(w int) {
 			for r := 0; r < rounds; r++ {
-				for {
-					ctx, err := s.Load(context.Background(), tok)
-					if err != nil {
-						errc <- err
-						return
-					}
-					s.Put(ctx, string(rune('A'+w))+string(rune('0'+r)), r)
-					if _, _, err = s.Commit(ctx); errors.Is(err, ErrConflict) {
-						continue // the request failed; the client tries again
-					} else if err != nil {
-						errc <- err
-						return
-					}
-					break
+				ctx, err := s.Load(context.Background(), tok)
+				if err != nil {
+					errc <- err
+					return
+				}
+				s.Put(ctx, string(rune('A'+w))+string(rune('0'+r)), r)
+				if _, _, err = s.Commit(ctx); err != nil {
+					errc <- err // no ErrConflict either: saves take turns
+					return
 				}
 			}
 			errc <- nil
@@ -219,5 +284,8 @@ func TestMergeConcurrentUnderRealConcurrency(t *testing.T) {
 	}
 	if got := keysOf(t, s, tok); len(got) != 1+workers*rounds {
 		t.Fatalf("%d keys, want %d: an update was lost", len(got), 1+workers*rounds)
+	}
+	if n := s.locks.size(); n != 0 {
+		t.Errorf("%d session locks left after the saves", n)
 	}
 }

@@ -2,6 +2,7 @@ package scs
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -52,11 +53,29 @@ type SessionManager struct {
 	// timeout even a request that only reads does so. With it, saving
 	// re-reads the session and applies only this request's changes (the
 	// keys it put, popped or removed, a Clear, a new deadline) to what the
-	// store holds now, at the cost of one more store read per save. With a
-	// store that implements CompareAndSwapStore (memstore and every store
-	// module of this repository do) the merge is atomic; with others a
-	// window of one read and write remains.
+	// store holds now. That costs one more store read per save of an
+	// existing session.
+	//
+	// Within one SessionManager the saves of one session take turns (a
+	// lock per session, held only across that session's re-read and
+	// write). Across processes sharing a store, a store that implements
+	// CompareAndSwapStore (memstore and every store module of this
+	// repository do) makes each merge atomic: a save that lost to another
+	// process merges again after a short, jittered backoff, until
+	// MergeTimeout has passed or the request's context ends; only then does
+	// Commit return ErrConflict. With a store that lacks CompareAndSwapStore
+	// a window of one read and write remains. When the re-read finds the
+	// session gone (destroyed or renewed by another request) and the store
+	// implements UpdateStore, the save is refused with ErrSessionGone, as
+	// without MergeConcurrent; see Commit.
 	MergeConcurrent bool
+
+	// MergeTimeout bounds how long a save with MergeConcurrent keeps
+	// retrying, including its wait for other requests of the same session
+	// in this manager, before Commit returns ErrConflict. The request's
+	// context bounds it too. The default is 5 seconds; zero or less makes
+	// one attempt, without waiting.
+	MergeTimeout time.Duration
 
 	// Store holds the session data. The default is an in-memory
 	// memstore.MemStore with a cleanup goroutine every minute.
@@ -105,6 +124,11 @@ type SessionManager struct {
 	// contextKey is this manager's key for its session data in a request's
 	// context; copies of the manager share it.
 	contextKey *contextKey
+
+	// locks serialises the merged saves of each session within this
+	// manager (MergeConcurrent); copies of the manager share it. nil, in a
+	// manager not made by New, serialises nothing.
+	locks *sessionLocks
 
 	// now is the clock; nil means time.Now. Tests set it.
 	now func() time.Time
@@ -194,11 +218,13 @@ func New() *SessionManager {
 		IdleTimeout:         0,
 		IdleRefreshInterval: 0,
 		MergeConcurrent:     false,
+		MergeTimeout:        5 * time.Second,
 		Lifetime:            24 * time.Hour,
 		Store:               memstore.New(),
 		StoreTimeout:        0,
 		Codec:               GobCodec{},
 		contextKey:          new(contextKey),
+		locks:               new(sessionLocks),
 		Cookie: SessionCookie{
 			Name:        "session",
 			Domain:      "",
@@ -294,22 +320,29 @@ func (s *SessionManager) loadAndSave(next http.Handler, header string) http.Hand
 // commitAndWriteToken saves a modified session and sends its token to the
 // client, in the session cookie or, when header is set, in that response
 // header; for a destroyed session it sends an expired cookie or an empty
-// header. It reports whether it succeeded; on failure it has called
-// ErrorFunc.
+// header. A session whose save found it destroyed or renewed by another
+// request (ErrSessionGone) gets no cookie or header at all: clearing the
+// cookie could delete the one that request has just sent. It reports
+// whether it succeeded; on failure it has called ErrorFunc.
 func (s *SessionManager) commitAndWriteToken(w http.ResponseWriter, r *http.Request, sd *sessionData, header string, hv *headerValues) bool {
 	sd.mu.Lock()
-	status := sd.status
+	status, gone := sd.status, sd.changes.gone
 	sd.mu.Unlock()
 	var token string
 	var expiry time.Time
 	switch status {
 	case Modified:
 		var err error
-		if token, expiry, err = s.commit(r.Context(), sd); err != nil {
+		if token, expiry, err = s.commit(r.Context(), sd); errors.Is(err, ErrSessionGone) {
+			return true
+		} else if err != nil {
 			s.ErrorFunc(w, r, err)
 			return false
 		}
 	case Destroyed:
+		if gone {
+			return true
+		}
 	default:
 		return true
 	}

@@ -840,8 +840,8 @@ func TestLoadAndSaveHeader(t *testing.T) {
 
 type parentKey struct{}
 
-// expiryCounting is a memstore that counts commits and, through the
-// embedded *memstore.MemStore, implements ExpiryStore.
+// expiryCounting is a memstore that counts writes (Commit and Update) and,
+// through the embedded *memstore.MemStore, implements ExpiryStore.
 type expiryCounting struct {
 	*memstore.MemStore
 	commits int
@@ -850,6 +850,11 @@ type expiryCounting struct {
 func (e *expiryCounting) Commit(token string, b []byte, expiry time.Time) error {
 	e.commits++
 	return e.MemStore.Commit(token, b, expiry)
+}
+
+func (e *expiryCounting) Update(ctx context.Context, token string, b []byte, expiry time.Time) (bool, error) {
+	e.commits++
+	return e.MemStore.Update(ctx, token, b, expiry)
 }
 
 func TestIdleRefreshIntervalSkipsWrites(t *testing.T) {

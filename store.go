@@ -128,6 +128,27 @@ type UserIndexStore interface {
 	UserSessions(ctx context.Context, userID string) ([]string, error)
 }
 
+// UpdateStore is a Store that can overwrite a session only while it exists.
+// The SessionManager saves every session it read from the store through
+// Update, so that once Destroy or RenewToken has deleted a token, no other
+// request that read the session earlier can write it back: a logout (or
+// the old token of a login) sticks. New sessions and renewed tokens are
+// still inserted with Commit. With a store that lacks UpdateStore, as every
+// store written for SCS v2 does, sessions are saved with Commit, which
+// recreates a deleted token, as in SCS v2.
+//
+// Update must cost no more than Commit: one operation of the engine (a
+// conditional UPDATE, SET ... XX, a transaction), never a read and a write
+// that another client can come between.
+type UpdateStore interface {
+	// Update replaces the data and expiry of the session token with b and
+	// expiry, like Commit, if and only if the store holds token and it has
+	// not expired, and reports whether it did. It never creates token: a
+	// missing or expired session gives found false and a nil error, and
+	// stays missing. err is for system errors, including an ended ctx.
+	Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error)
+}
+
 // storeKey returns the key under which the store holds token: the token
 // itself, or its hash with HashTokenInStore. hashed says token is already a
 // store key (sessions loaded by Iterate).
@@ -242,4 +263,13 @@ func (s *SessionManager) sealing() bool {
 // storeSeal is commit for a SealingStore: the token is the sealed data.
 func (s *SessionManager) storeSeal(b []byte, expiry time.Time) (string, error) {
 	return s.Store.(SealingStore).Seal(b, expiry)
+}
+
+// storeUpdate is UpdateStore.Update for token, bounded by StoreTimeout.
+func (s *SessionManager) storeUpdate(ctx context.Context, up UpdateStore, token string, hashed bool, b []byte, expiry time.Time) (bool, error) {
+	key := s.storeKey(token, hashed)
+	ctx, cancel := s.storeContext(ctx)
+	defer cancel()
+	found, err := up.Update(ctx, key, b, expiry)
+	return found, s.storeFailed(ctx, key, err)
 }

@@ -42,7 +42,7 @@ func (s *SessionManager) SetUser(ctx context.Context, userID string) error {
 		sd.values[userKey] = userID
 	}
 	sd.status = Modified
-	sd.note(userKey)
+	sd.changes.put(userKey)
 	sd.mu.Unlock()
 
 	if old != "" && old != userID && stored {

@@ -158,6 +158,42 @@ func (s *BadgerStore) CompareAndSwap(ctx context.Context, token string, old, b [
 	return swapped, nil
 }
 
+// Update stores the payload b for token until expiry, as Commit does, if
+// and only if the session exists and has not expired, and reports whether
+// it did; it never creates the key. It reads and writes in one Badger write
+// transaction; when Badger rejects that transaction because another one
+// wrote the session meanwhile, it runs it again (a few times at most), so
+// that a concurrent Delete wins. A cancelled context gives an error and
+// writes nothing. It makes the store an scs.UpdateStore, so that a session
+// destroyed or renewed by one request is not written back by another.
+func (s *BadgerStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	key := s.key(token)
+	for attempt := 0; attempt < 5; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return false, fmt.Errorf("badgerstore: update: %w", err)
+		}
+		found = false
+		err = s.db.Update(func(txn *badger.Txn) error {
+			if _, err := txn.Get(key); errors.Is(err, badger.ErrKeyNotFound) {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			entry := badger.NewEntry(key, b)
+			entry.ExpiresAt = expiresAt(expiry)
+			found = true
+			return txn.SetEntry(entry)
+		})
+		if !errors.Is(err, badger.ErrConflict) {
+			break
+		}
+	}
+	if err != nil {
+		return false, fmt.Errorf("badgerstore: update: %w", err)
+	}
+	return found, nil
+}
+
 // Delete removes the session token. Deleting a missing token is not an error.
 func (s *BadgerStore) Delete(token string) error {
 	err := s.db.Update(func(txn *badger.Txn) error {

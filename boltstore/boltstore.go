@@ -149,6 +149,37 @@ func (s *BoltStore) CompareAndSwap(ctx context.Context, token string, old, b []b
 	return swapped, nil
 }
 
+// Update stores the payload b for token until expiry, as Commit does, if
+// and only if the session exists and has not expired, checking and writing
+// in one write transaction; it reports whether it did and never creates the
+// key. A cancelled context gives an error and writes nothing. It makes the
+// store an scs.UpdateStore, so that a session destroyed or renewed by one
+// request is not written back by another.
+func (s *BoltStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	s.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("boltstore: update: %w", err)
+	}
+	val := make([]byte, expiryLen+len(b))
+	binary.BigEndian.PutUint64(val, uint64(expiry.UnixNano()))
+	copy(val[expiryLen:], b)
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		bucket := tx.Bucket(bucketName)
+		if bucket == nil {
+			return nil
+		}
+		if _, ok := live(bucket.Get([]byte(token)), time.Now().UnixNano()); !ok {
+			return nil
+		}
+		found = true
+		return bucket.Put([]byte(token), val)
+	})
+	if err != nil {
+		return false, fmt.Errorf("boltstore: update: %w", err)
+	}
+	return found, nil
+}
+
 // Delete removes the session token. Deleting a missing token is not an error.
 func (s *BoltStore) Delete(token string) error {
 	s.runner.Start()

@@ -54,7 +54,7 @@ type BunStore struct {
 	table   string // quoted for the dialect
 	runner  *cleanup.Runner
 
-	findSQL, deleteSQL, allSQL, cleanupSQL, mergeSQL, casSQL, holdsSQL string
+	findSQL, deleteSQL, allSQL, cleanupSQL, mergeSQL, casSQL, updateSQL, holdsSQL string
 }
 
 // New returns a store on the table "sessions" in db, creating the table if it
@@ -95,6 +95,7 @@ func NewWithConfig(db *bun.DB, cfg Config) (*BunStore, error) {
 		deleteSQL: "DELETE FROM " + t + " WHERE token = ?",
 		allSQL:    "SELECT token, data FROM " + t + " WHERE expiry > ?",
 		casSQL:    "UPDATE " + t + " SET data = ?, expiry = ? WHERE token = ? AND data = ? AND expiry > ?",
+		updateSQL: "UPDATE " + t + " SET data = ?, expiry = ? WHERE token = ? AND expiry > ?",
 		holdsSQL:  "SELECT 1 FROM " + t + " WHERE token = ? AND data = ? AND expiry = ? AND expiry > ?",
 		cleanupSQL: fmt.Sprintf("DELETE FROM %[1]s WHERE token IN (SELECT token FROM %[1]s WHERE expiry < ? LIMIT %[2]d)",
 			t, sqlstore.BatchSize),
@@ -287,6 +288,46 @@ func (b *BunStore) CompareAndSwap(ctx context.Context, token string, old, data [
 	}
 	if err != nil {
 		return false, fmt.Errorf("bunstore: compare and swap: %w", err)
+	}
+	return true, nil
+}
+
+// Update stores the session token with data until expiry, as Commit does,
+// if and only if the session exists and has not expired, and reports
+// whether it did; it never inserts. It is one UPDATE whose WHERE holds the
+// token and expiry > now. MySQL counts only the rows an UPDATE changed, so
+// when the UPDATE changed none there, a second statement checks whether the
+// session holds the data and expiry already. A cancelled context gives an
+// error and writes nothing. It makes the store an scs.UpdateStore, so that a
+// session destroyed or renewed by one request is not written back by
+// another.
+func (b *BunStore) Update(ctx context.Context, token string, data []byte, expiry time.Time) (found bool, err error) {
+	b.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("bunstore: update: %w", err)
+	}
+	if data == nil {
+		data = []byte{}
+	}
+	expiry = expiry.In(time.Local) // as Commit writes it
+	res, err := b.db.ExecContext(ctx, b.updateSQL, data, expiry, token, now())
+	if err != nil {
+		return false, fmt.Errorf("bunstore: update: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("bunstore: update: %w", err)
+	}
+	if n == 1 || b.dialect != dialect.MySQL {
+		return n == 1, nil
+	}
+	var one int
+	err = b.db.QueryRowContext(ctx, b.holdsSQL, token, data, expiry, now()).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("bunstore: update: %w", err)
 	}
 	return true, nil
 }

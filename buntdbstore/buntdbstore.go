@@ -119,6 +119,33 @@ func (s *BuntDBStore) CompareAndSwap(ctx context.Context, token string, old, b [
 	return swapped, nil
 }
 
+// Update stores the payload b for token until expiry, as Commit does, if
+// and only if the session exists and has not expired, and reports whether
+// it did; it never creates the key. It checks and writes in one BuntDB
+// write transaction, so no other write comes between them. A cancelled
+// context gives an error and writes nothing. It makes the store an
+// scs.UpdateStore, so that a session destroyed or renewed by one request is
+// not written back by another.
+func (s *BuntDBStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("buntdbstore: update: %w", err)
+	}
+	err = s.db.Update(func(tx *buntdb.Tx) error {
+		if _, err := tx.Get(token); errors.Is(err, buntdb.ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		found = true
+		_, _, err = tx.Set(token, string(b), &buntdb.SetOptions{Expires: true, TTL: time.Until(expiry)})
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("buntdbstore: update: %w", err)
+	}
+	return found, nil
+}
+
 // Delete removes the session token. Deleting a missing token is not an error.
 func (s *BuntDBStore) Delete(token string) error {
 	err := s.db.Update(func(tx *buntdb.Tx) error {

@@ -190,6 +190,45 @@ func (s *ConsulStore) CompareAndSwap(ctx context.Context, token string, old, b [
 	return swapped, nil
 }
 
+// Update stores the session data b under the token until expiry, as Commit
+// does, if and only if the session exists and has not expired, and reports
+// whether it did; it never creates the key. Consul's KV store cannot write
+// only an existing key in one request, and the expiry lives in the value, so
+// it reads the entry and writes it with a check-and-set on the modify index
+// it read: two round trips, where Commit takes one. When someone else wrote
+// the entry in between, it reads again (a few times at most), so a
+// concurrent Delete always wins. A cancelled context gives an error and
+// writes nothing. It makes the store an scs.UpdateStore, so that a session
+// destroyed or renewed by one request is not written back by another.
+func (s *ConsulStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	s.runner.Start()
+	key := s.prefix + token
+	for attempt := 0; attempt < 5; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return false, fmt.Errorf("consulstore: update: %w", err)
+		}
+		pair, _, err := s.kv.Get(key, queryOptions(ctx))
+		if err != nil {
+			return false, fmt.Errorf("consulstore: update: %w", err)
+		}
+		if pair == nil {
+			return false, nil
+		}
+		if _, live := decode(pair.Value, time.Now()); !live {
+			return false, nil
+		}
+		next := &api.KVPair{Key: key, Value: encode(b, expiry), ModifyIndex: pair.ModifyIndex}
+		ok, _, err := s.kv.CAS(next, writeOptions(ctx))
+		if err != nil {
+			return false, fmt.Errorf("consulstore: update: %w", err)
+		}
+		if ok {
+			return true, nil
+		}
+	}
+	return false, errors.New("consulstore: update: the session kept changing")
+}
+
 // Delete removes the session token and its data. Deleting a token that does
 // not exist is not an error.
 func (s *ConsulStore) Delete(token string) error {

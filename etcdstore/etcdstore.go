@@ -257,6 +257,52 @@ func (e *EtcdStore) CompareAndSwap(ctx context.Context, token string, old, b []b
 	}
 }
 
+// Update stores b as the data of the session token until expiry, as Commit
+// does, if and only if the session is live, and reports whether it did; it
+// never creates the key. The check (the key exists: its lease has not run
+// out and no one deleted it) and the write are one etcd transaction. A
+// cancelled context gives an error and writes nothing. It makes the store an
+// scs.UpdateStore, so that a session destroyed or renewed by one request is
+// not written back by another.
+func (e *EtcdStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("etcdstore: update: %w", err)
+	}
+	key := e.prefix + token
+	exists := clientv3.Compare(clientv3.CreateRevision(key), ">", 0)
+	now := time.Now()
+	if !expiry.After(now) {
+		res, err := e.client.Txn(ctx).If(exists).Then(clientv3.OpDelete(key)).Commit()
+		if err != nil {
+			return false, fmt.Errorf("etcdstore: update: %w", err)
+		}
+		return res.Succeeded, nil
+	}
+	sec := expiry.Unix()
+	if expiry.After(time.Unix(sec, 0)) {
+		sec++
+	}
+	for attempt := 0; ; attempt++ {
+		lease, err := e.lease(ctx, sec, now)
+		if err != nil {
+			return false, fmt.Errorf("etcdstore: update: grant lease: %w", err)
+		}
+		put := clientv3.OpPut(key, string(b), clientv3.WithLease(lease))
+		res, err := e.client.Txn(ctx).If(exists).Then(put).Commit()
+		if errors.Is(err, rpctypes.ErrLeaseNotFound) && attempt == 0 {
+			// As in CommitCtx: the lease is gone, so grant a new
+			// one, once. The failed transaction wrote nothing.
+			e.forget(sec, lease)
+			now = time.Now()
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("etcdstore: update: %w", err)
+		}
+		return res.Succeeded, nil
+	}
+}
+
 // lease returns the lease for sessions expiring in the second before Unix
 // second sec, granting it when there is none yet.
 func (e *EtcdStore) lease(ctx context.Context, sec int64, now time.Time) (clientv3.LeaseID, error) {

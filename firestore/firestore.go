@@ -174,11 +174,14 @@ func (s *FireStore) CommitCtx(ctx context.Context, token string, b []byte, expir
 
 // CompareAndSwap stores the session token with data b and expiry, as Commit
 // does, if and only if the session has not expired and its data is exactly
-// old; it reports whether it did. It reads, compares and writes the document
-// in one Firestore transaction, so no other write comes between them. A
-// missing or expired session is not swapped, and a cancelled context gives
-// an error and writes nothing. It makes the store an scs.CompareAndSwapStore,
-// so that SessionManager.MergeConcurrent is atomic.
+// old; it reports whether it did. It reads the document, compares, and
+// writes it with an update whose precondition is the update time it read,
+// so a write by anyone else in between makes it report false and write
+// nothing: optimistic, without the locks of a Firestore transaction, which
+// contending requests of one session would keep aborting. A missing or
+// expired session is not swapped, and a cancelled context gives an error
+// and writes nothing. It makes the store an scs.CompareAndSwapStore, so that
+// SessionManager.MergeConcurrent is atomic.
 func (s *FireStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
 	s.runner.Start()
 	if err := ctx.Err(); err != nil {
@@ -195,8 +198,55 @@ func (s *FireStore) CompareAndSwap(ctx context.Context, token string, old, b []b
 		b = []byte{} // an empty bytes field, never a null one
 	}
 	ref := s.Sessions.Doc(id)
+	snap, err := ref.Get(ctx)
+	if status.Code(err) == codes.NotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("firestore: compare and swap: %w", err)
+	}
+	var doc sessionDoc
+	if err := snap.DataTo(&doc); err != nil {
+		return false, fmt.Errorf("firestore: compare and swap: %w", err)
+	}
+	if !time.Now().Before(doc.Expiry) || !bytes.Equal(doc.Data, old) {
+		return false, nil
+	}
+	_, err = ref.Update(ctx, []firestore.Update{{Path: "Data", Value: b}, {Path: "Expiry", Value: expiry}},
+		firestore.LastUpdateTime(snap.UpdateTime))
+	switch status.Code(err) {
+	case codes.OK:
+		return true, nil
+	case codes.FailedPrecondition, codes.NotFound:
+		return false, nil // written or deleted by someone else meanwhile
+	}
+	return false, fmt.Errorf("firestore: compare and swap: %w", err)
+}
+
+// Update stores the session token with data b and expiry, as Commit does,
+// if and only if the session exists and has not expired, and reports
+// whether it did; it never creates the document. Firestore's own Update
+// fails only for a missing document, not for an expired one that cleanup
+// has not deleted yet, so Update reads and writes the document in one
+// Firestore transaction instead: no other write comes between them. A
+// cancelled context gives an error and writes nothing. It makes the store an
+// scs.UpdateStore, so that a session destroyed or renewed by one request is
+// not written back by another.
+func (s *FireStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	s.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("firestore: update: %w", err)
+	}
+	id, ok := docID(token)
+	if !ok {
+		return false, nil // no session can have this token
+	}
+	if b == nil {
+		b = []byte{} // an empty bytes field, never a null one
+	}
+	ref := s.Sessions.Doc(id)
 	err = s.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		swapped = false // the transaction may run more than once
+		found = false // the transaction may run more than once
 		snap, err := tx.Get(ref)
 		if status.Code(err) == codes.NotFound {
 			return nil
@@ -208,16 +258,16 @@ func (s *FireStore) CompareAndSwap(ctx context.Context, token string, old, b []b
 		if err := snap.DataTo(&doc); err != nil {
 			return err
 		}
-		if !time.Now().Before(doc.Expiry) || !bytes.Equal(doc.Data, old) {
+		if !time.Now().Before(doc.Expiry) {
 			return nil
 		}
-		swapped = true
+		found = true
 		return tx.Set(ref, sessionDoc{Data: b, Expiry: expiry})
 	})
 	if err != nil {
-		return false, fmt.Errorf("firestore: compare and swap: %w", err)
+		return false, fmt.Errorf("firestore: update: %w", err)
 	}
-	return swapped, nil
+	return found, nil
 }
 
 // Delete removes the session token. Deleting a token that does not exist is

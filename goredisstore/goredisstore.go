@@ -238,6 +238,34 @@ func (r *RedisStore) CompareAndSwap(ctx context.Context, token string, old, b []
 	return n == 1, nil
 }
 
+// Update stores b as the data of the session token until expiry, as Commit
+// does, if and only if the session exists (and so has not expired), and
+// reports whether it did; it never creates the key. It is one command, SET
+// with XX and PX (the time left until expiry; Redis 2.6.12 or later), or,
+// when expiry has passed, DEL, which ends the session as Commit does. A
+// cancelled context gives an error and sends nothing. It makes the store an
+// scs.UpdateStore, so that a session destroyed or renewed by one request is
+// not written back by another.
+func (r *RedisStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("goredisstore: update: %w", err)
+	}
+	key := r.prefix + token
+	ttl := time.Until(expiry).Truncate(time.Millisecond)
+	if ttl <= 0 {
+		n, err := r.client.Del(ctx, key).Result()
+		if err != nil {
+			return false, fmt.Errorf("goredisstore: update: %w", err)
+		}
+		return n == 1, nil
+	}
+	found, err = r.client.SetXX(ctx, key, b, ttl).Result()
+	if err != nil {
+		return false, fmt.Errorf("goredisstore: update: %w", err)
+	}
+	return found, nil
+}
+
 // Delete removes the session token. Deleting a missing session is not an
 // error.
 func (r *RedisStore) Delete(token string) error {

@@ -247,6 +247,44 @@ func (g *GORMStore) CompareAndSwap(ctx context.Context, token string, old, b []b
 	return n == 1, nil
 }
 
+// Update stores the session token with data b until expiry, as Commit does,
+// if and only if the session exists and has not expired, and reports
+// whether it did; it never inserts. It is one UPDATE whose WHERE holds the
+// token and expiry > now. MySQL and MariaDB count only the rows an UPDATE
+// changed, so when the UPDATE changed none there, a second statement checks
+// whether the session holds b with an expiry within a second of expiry (the
+// column rounds it). A cancelled context gives an error and writes nothing.
+// It makes the store an scs.UpdateStore, so that a session destroyed or
+// renewed by one request is not written back by another.
+func (g *GORMStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	g.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("gormstore: update: %w", err)
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	expiry = expiry.In(time.Local)
+	res := g.db.WithContext(ctx).Table(g.table).
+		Where("token = ? AND expiry > ?", token, now()).
+		Updates(map[string]any{"data": b, "expiry": expiry})
+	if res.Error != nil {
+		return false, fmt.Errorf("gormstore: update: %w", res.Error)
+	}
+	if res.RowsAffected == 1 || g.dialect != "mysql" {
+		return res.RowsAffected == 1, nil
+	}
+	var n int64
+	err = g.db.WithContext(ctx).Table(g.table).
+		Where("token = ? AND data = ? AND expiry BETWEEN ? AND ? AND expiry > ?",
+			token, b, expiry.Add(-time.Second), expiry.Add(time.Second), now()).
+		Limit(1).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("gormstore: update: %w", err)
+	}
+	return n == 1, nil
+}
+
 // Delete removes the session token. Deleting a missing token is not an error.
 func (g *GORMStore) Delete(token string) error {
 	return g.DeleteCtx(context.Background(), token)

@@ -141,6 +141,40 @@ func (s *LevelDBStore) CompareAndSwap(ctx context.Context, token string, old, b 
 	return true, nil
 }
 
+// Update stores the payload b for token until expiry, as Commit does, if
+// and only if the session exists and has not expired, and reports whether
+// it did; it never creates the key. It reads and writes under the store's
+// write lock, held exclusively, so no Commit or Delete of the store comes in
+// between. A cancelled context gives an error and writes nothing. It makes
+// the store an scs.UpdateStore, so that a session destroyed or renewed by
+// one request is not written back by another.
+func (s *LevelDBStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	s.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("leveldbstore: update: %w", err)
+	}
+	val := make([]byte, expiryLen+len(b))
+	binary.BigEndian.PutUint64(val, uint64(expiry.UnixNano()))
+	copy(val[expiryLen:], b)
+	key := []byte(prefix + token)
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	cur, err := s.db.Get(key, nil)
+	if errors.Is(err, leveldb.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("leveldbstore: update: %w", err)
+	}
+	if expired(cur, time.Now().UnixNano()) {
+		return false, nil
+	}
+	if err := s.db.Put(key, val, nil); err != nil {
+		return false, fmt.Errorf("leveldbstore: update: %w", err)
+	}
+	return true, nil
+}
+
 // Delete removes the session token. Deleting a missing token is not an error.
 func (s *LevelDBStore) Delete(token string) error {
 	s.runner.Start()

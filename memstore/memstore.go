@@ -131,6 +131,26 @@ func (s *MemStore) CompareAndSwap(ctx context.Context, token string, old, b []by
 	return true, nil
 }
 
+// Update stores a copy of b for token until expiry, like Commit, if the
+// store holds token unexpired, and reports whether it did; it never creates
+// token. It makes the store an scs.UpdateStore, so that a session another
+// request destroyed or renewed is not written back.
+func (s *MemStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	next := item{data: append(make([]byte, 0, len(b)), b...), expiry: expiry.UnixNano()}
+	sh := s.shard(token)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	it, ok := sh.items[token]
+	if !ok || time.Now().UnixNano() >= it.expiry {
+		return false, nil
+	}
+	sh.items[token] = next
+	return true, nil
+}
+
 // Delete removes token; a missing token is not an error.
 func (s *MemStore) Delete(token string) error {
 	sh := s.shard(token)

@@ -215,6 +215,38 @@ func (s *MongoDBStore) CompareAndSwap(ctx context.Context, token string, old, b 
 	return res.MatchedCount == 1, nil
 }
 
+// Update stores b under token until expiry, as Commit does, if and only if
+// the session exists and is live, and reports whether it did; it never
+// creates the document. It is one UpdateOne, without upsert, whose filter
+// holds the token and expiration > now. A cancelled context gives an error
+// and writes nothing. It makes the store an scs.UpdateStore, so that a
+// session destroyed or renewed by one request is not written back by
+// another.
+func (s *MongoDBStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	s.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("mongodbstore: update: %w", err)
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	filter := bson.D{
+		{Key: "token", Value: token},
+		{Key: "expiration", Value: bson.D{{Key: "$gt", Value: time.Now().UnixNano()}}},
+	}
+	update := bson.D{{Key: "$set", Value: bson.D{
+		{Key: "object", Value: b},
+		{Key: "expiration", Value: expiry.UnixNano()},
+	}}}
+	res, err := s.collection.UpdateOne(ctx, filter, update)
+	if err != nil {
+		return false, fmt.Errorf("mongodbstore: update: %w", err)
+	}
+	// MatchedCount: writing what the document holds modifies nothing but
+	// still finds it.
+	return res.MatchedCount == 1, nil
+}
+
 // Delete removes token and its data. Deleting a missing token is not an
 // error.
 func (s *MongoDBStore) Delete(token string) error {

@@ -39,6 +39,8 @@ var dialect = sqlstore.Dialect{
 				" WHEN NOT MATCHED THEN INSERT (token, data, expiry) VALUES (@p1, @p2, @p3);",
 			CompareAndSwap: "UPDATE " + table + " SET data = @p1, expiry = @p2" +
 				" WHERE token = @p3 AND token COLLATE Latin1_General_BIN2 = @p3 AND data = @p4 AND expiry > SYSUTCDATETIME()",
+			Update: "UPDATE " + table + " SET data = @p1, expiry = @p2" +
+				" WHERE token = @p3 AND token COLLATE Latin1_General_BIN2 = @p3 AND expiry > SYSUTCDATETIME()",
 			Delete:  "DELETE FROM " + table + " WHERE token = @p1 AND token COLLATE Latin1_General_BIN2 = @p1",
 			All:     "SELECT RTRIM(token), data FROM " + table + " WHERE expiry > SYSUTCDATETIME()",
 			Cleanup: fmt.Sprintf("DELETE TOP (%d) FROM %s WHERE expiry < SYSUTCDATETIME()", sqlstore.BatchSize, table),
@@ -141,6 +143,16 @@ func (m *MSSQLStore) CommitCtx(ctx context.Context, token string, b []byte, expi
 // SessionManager.MergeConcurrent is atomic.
 func (m *MSSQLStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
 	return m.store.CompareAndSwap(ctx, token, old, b, expiry)
+}
+
+// Update stores data b until expiry for the session token, as Commit does,
+// if and only if the session exists and has not expired, and reports
+// whether it did; it never inserts. It is one UPDATE. A cancelled context gives
+// an error and writes nothing. It makes the store an scs.UpdateStore, so
+// that a session destroyed or renewed by one request is not written back
+// by another.
+func (m *MSSQLStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	return m.store.Update(ctx, token, b, expiry)
 }
 
 // Delete removes the session token. Deleting a missing token is not an error.

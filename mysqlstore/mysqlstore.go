@@ -23,8 +23,10 @@ import (
 // collation, so Find and Delete match the token twice: the primary key finds
 // the row and the binary comparison makes sure it is the token asked for,
 // not one that differs in case. MySQL counts as affected only the rows an
-// UPDATE changes, so a CompareAndSwap that writes what the row holds
-// already checks with Holds that it does; for that check to compare equal
+// UPDATE changes (unless the DSN sets clientFoundRows, which New cannot
+// count on), so a CompareAndSwap or an Update that writes what the row holds
+// already checks with Holds that it does: a second statement, sent only when
+// the UPDATE changed no row; for that check to compare equal
 // expiries, the expiry goes to the server truncated to the column's
 // microseconds instead of rounded by it.
 var dialect = sqlstore.Dialect{
@@ -39,6 +41,8 @@ var dialect = sqlstore.Dialect{
 			All:    "SELECT token, data FROM " + table + " WHERE expiry > UTC_TIMESTAMP(6)",
 			CompareAndSwap: "UPDATE " + table + " SET data = ?, expiry = ?" +
 				" WHERE token = ? AND CAST(token AS BINARY) = ? AND data = ? AND expiry > UTC_TIMESTAMP(6)",
+			Update: "UPDATE " + table + " SET data = ?, expiry = ?" +
+				" WHERE token = ? AND CAST(token AS BINARY) = ? AND expiry > UTC_TIMESTAMP(6)",
 			Holds: "SELECT 1 FROM " + table +
 				" WHERE token = ? AND CAST(token AS BINARY) = ? AND data = ? AND expiry = ? AND expiry > UTC_TIMESTAMP(6)",
 			Cleanup: fmt.Sprintf("DELETE FROM %s WHERE expiry < UTC_TIMESTAMP(6) ORDER BY expiry, token LIMIT %d",
@@ -205,6 +209,19 @@ func (m *MySQLStore) checkSize(op string, b []byte) error {
 			op, scs.ErrPayloadTooLarge, len(b), m.maxData)
 	}
 	return nil
+}
+
+// Update stores data b until expiry for the session token, as Commit does,
+// if and only if the session exists and has not expired, and reports
+// whether it did; it never inserts. It is one UPDATE (followed by a SELECT only when the UPDATE changed no row: MySQL does not count rows it matched but left as they were). A cancelled context gives
+// an error and writes nothing. It makes the store an scs.UpdateStore, so
+// that a session destroyed or renewed by one request is not written back
+// by another.
+func (m *MySQLStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	if err := m.checkSize("update", b); err != nil {
+		return false, err
+	}
+	return m.store.Update(ctx, token, b, expiry)
 }
 
 // Delete removes the session token. Deleting a missing token is not an error.

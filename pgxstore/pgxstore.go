@@ -165,6 +165,27 @@ func (p *PostgresStore) CompareAndSwap(ctx context.Context, token string, old, b
 	return tag.RowsAffected() == 1, nil
 }
 
+// Update stores data b until expiry for the session token, as Commit does,
+// if and only if the session exists and has not expired, in one UPDATE that
+// never inserts; it reports whether it did. A cancelled context gives an
+// error and writes nothing. It makes the store an scs.UpdateStore, so that
+// a session destroyed or renewed by one request is not written back by
+// another.
+func (p *PostgresStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	p.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("pgxstore: update: %w", err)
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	tag, err := p.pool.Exec(ctx, p.sql.Update, b, expiry, token)
+	if err != nil {
+		return false, fmt.Errorf("pgxstore: update: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
 // Delete removes the session token. Deleting a missing token is not an error.
 func (p *PostgresStore) Delete(token string) error {
 	return p.DeleteCtx(context.Background(), token)

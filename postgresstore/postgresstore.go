@@ -106,6 +106,16 @@ func (p *PostgresStore) CompareAndSwap(ctx context.Context, token string, old, b
 	return p.store.CompareAndSwap(ctx, token, old, b, expiry)
 }
 
+// Update stores data b until expiry for the session token, as Commit does,
+// if and only if the session exists and has not expired, and reports
+// whether it did; it never inserts. It is one UPDATE. A cancelled context gives
+// an error and writes nothing. It makes the store an scs.UpdateStore, so
+// that a session destroyed or renewed by one request is not written back
+// by another.
+func (p *PostgresStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	return p.store.Update(ctx, token, b, expiry)
+}
+
 // Delete removes the session token. Deleting a missing token is not an error.
 func (p *PostgresStore) Delete(token string) error { return p.store.Delete(token) }
 

@@ -226,6 +226,36 @@ func (r *RedisStore) CompareAndSwap(ctx context.Context, token string, old, b []
 	return n == 1, nil
 }
 
+// Update stores b as the data of the session token until expiry, as Commit
+// does, if and only if the session exists (and so has not expired), and
+// reports whether it did; it never creates the key. It is one command, SET
+// with XX and PX (the time left until expiry, in milliseconds; Redis
+// 2.6.12 or later), or, when expiry has passed, DEL, which ends the session
+// as Commit does. A cancelled context gives an error and sends nothing. It
+// makes the store an scs.UpdateStore, so that a session destroyed or
+// renewed by one request is not written back by another.
+func (r *RedisStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	conn, err := r.conn(ctx)
+	if err != nil {
+		return false, fmt.Errorf("redisstore: update: %w", err)
+	}
+	defer conn.Close()
+	key := r.prefix + token
+	ttl := expiry.UnixMilli() - time.Now().UnixMilli()
+	if ttl <= 0 {
+		n, err := redis.Int(redis.DoContext(conn, ctx, "DEL", key))
+		if err != nil {
+			return false, fmt.Errorf("redisstore: update: %w", err)
+		}
+		return n == 1, nil
+	}
+	reply, err := redis.DoContext(conn, ctx, "SET", key, b, "PX", ttl, "XX")
+	if err != nil {
+		return false, fmt.Errorf("redisstore: update: %w", err)
+	}
+	return reply != nil, nil
+}
+
 // scriptExpiry is the expiry CompareAndSwap's script takes: Unix
 // milliseconds, or 0 when expiry has passed.
 func scriptExpiry(expiry time.Time) int64 {

@@ -29,6 +29,8 @@ var dialect = sqlstore.Dialect{
 			Delete: "DELETE FROM " + table + " WHERE token = ?",
 			CompareAndSwap: "UPDATE " + table + " SET data = ?, expiry = julianday(?)" +
 				" WHERE token = ? AND data = ? AND julianday('now') < expiry",
+			Update: "UPDATE " + table + " SET data = ?, expiry = julianday(?)" +
+				" WHERE token = ? AND julianday('now') < expiry",
 			All: "SELECT token, data FROM " + table + " WHERE julianday('now') < expiry",
 			Cleanup: fmt.Sprintf("DELETE FROM %[1]s WHERE token IN"+
 				" (SELECT token FROM %[1]s WHERE expiry < julianday('now') LIMIT %[2]d)", table, sqlstore.BatchSize),
@@ -154,6 +156,16 @@ func (s *SQLite3Store) CommitCtx(ctx context.Context, token string, b []byte, ex
 // SessionManager.MergeConcurrent is atomic.
 func (s *SQLite3Store) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
 	return s.store.CompareAndSwap(ctx, token, old, b, expiry)
+}
+
+// Update stores data b until expiry for the session token, as Commit does,
+// if and only if the session exists and has not expired, and reports
+// whether it did; it never inserts. It is one UPDATE. A cancelled context gives
+// an error and writes nothing. It makes the store an scs.UpdateStore, so
+// that a session destroyed or renewed by one request is not written back
+// by another.
+func (s *SQLite3Store) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	return s.store.Update(ctx, token, b, expiry)
 }
 
 // Delete removes the session token. Deleting a missing token is not an error.

@@ -11,6 +11,14 @@
 //		})
 //	}
 //
+// The kit also serves SessionManagers over the store through real HTTP
+// servers and clients, and checks the promises scs makes for overlapping
+// requests of one session: MergeContention (no lost keys and no errors with
+// MergeConcurrent, across several managers) and LogoutInterleavings (a
+// session destroyed or renewed by one request is not written back by
+// another), when the store implements scs.CompareAndSwapStore and
+// scs.UpdateStore.
+//
 // Layout checks that a store shares its engine's data with another program
 // that keeps sessions the same way, such as the SCS v2 store it replaces.
 //
@@ -61,6 +69,14 @@ type Suite struct {
 	// truncated or half-written.
 	MaxPayload int
 
+	// SkipMergeContention, when not empty, skips MergeContention and says
+	// why. It is only for test engines that stand in for the real one
+	// without its atomic single-document writes (FerretDB's SQLite
+	// backend for MongoDB runs an update as a read and a separate write):
+	// there no CompareAndSwap can be atomic, whatever the store does. The
+	// store's README must say so.
+	SkipMergeContention string
+
 	// ExpiryGrace is how long after its expiry a session may still be found.
 	// Zero means none beyond a small scheduling margin. Engines that round
 	// expiry up (etcd leases have whole seconds and a minimum TTL) set it.
@@ -107,6 +123,14 @@ func (s Suite) Run(t *testing.T) {
 	t.Run("CompareAndSwap", s.testCompareAndSwap)
 	t.Run("UserIndex", s.testUserIndex)
 	t.Run("LogoutEverywhere", s.testLogoutEverywhere)
+	t.Run("Update", s.testUpdate)
+	t.Run("MergeContention", func(t *testing.T) {
+		if s.SkipMergeContention != "" {
+			t.Skip(s.SkipMergeContention)
+		}
+		MergeContention(t, s.New(t))
+	})
+	t.Run("LogoutInterleavings", func(t *testing.T) { LogoutInterleavings(t, s.New(t)) })
 	t.Run("Concurrent", s.testConcurrent)
 	t.Run("Cleanup", s.testCleanup)
 	t.Run("StopCleanup", s.testStopCleanup)

@@ -15,6 +15,7 @@ func PostgresStatements(table string) Statements {
 		Delete:         "DELETE FROM " + table + " WHERE token = $1",
 		All:            "SELECT token, data FROM " + table + " WHERE expiry > current_timestamp",
 		CompareAndSwap: "UPDATE " + table + " SET data = $1, expiry = $2 WHERE token = $3 AND data = $4 AND expiry > current_timestamp",
+		Update:         "UPDATE " + table + " SET data = $1, expiry = $2 WHERE token = $3 AND expiry > current_timestamp",
 		Cleanup: fmt.Sprintf("DELETE FROM %[1]s WHERE token IN (SELECT token FROM %[1]s WHERE expiry < current_timestamp LIMIT %[2]d)",
 			table, BatchSize),
 		Users: PostgresUserStatements(UsersTable(table)),

@@ -58,6 +58,13 @@ type Statements struct {
 	// an error.
 	CompareAndSwap string
 
+	// Update replaces the data and expiry of the session that Dialect.Key
+	// picks, if it has not expired (Find's condition), in one statement
+	// that never inserts. Its arguments are the new data, the expiry
+	// (Dialect.Expiry) and Dialect.Key's arguments. Empty leaves the store
+	// without Update: it returns an error.
+	Update string
+
 	// Holds selects a row when the session that Dialect.Key picks has not
 	// expired and holds the data and expiry given: its arguments are
 	// Dialect.Key's, the data and the expiry (Dialect.Expiry). Only
@@ -257,6 +264,50 @@ func (s *Store) CompareAndSwap(ctx context.Context, token string, old, b []byte,
 	}
 	if err != nil {
 		return false, s.errorf("compare and swap", err)
+	}
+	return true, nil
+}
+
+// Update stores data b until expiry for the session token, as Commit does,
+// if and only if the session exists and has not expired, in one UPDATE that
+// never inserts; it reports whether it did. On ChangedRowsOnly engines an
+// UPDATE that changed no row is followed by Holds, to tell a row that
+// already held b and expiry from a missing one. A cancelled context gives
+// an error and writes nothing. It is what scs.UpdateStore asks for.
+func (s *Store) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	if err := s.start(ctx); err != nil {
+		return false, s.errorf("update", err)
+	}
+	if s.sql.Update == "" {
+		return false, s.errorf("update", errors.New("not supported"))
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	var exp any = expiry
+	if s.dialect.Expiry != nil {
+		exp = s.dialect.Expiry(expiry)
+	}
+	key := s.key(token)
+	res, err := s.db.ExecContext(ctx, s.sql.Update, append([]any{b, exp}, key...)...)
+	if err != nil {
+		return false, s.errorf("update", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, s.errorf("update", err)
+	}
+	if n == 1 || !s.dialect.ChangedRowsOnly {
+		return n == 1, nil
+	}
+	// The UPDATE may have matched the row and found nothing to change.
+	var one int
+	err = s.db.QueryRowContext(ctx, s.sql.Holds, append(append([]any{}, key...), b, exp)...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, s.errorf("update", err)
 	}
 	return true, nil
 }

@@ -23,7 +23,7 @@ var testDialect = sqlstore.Dialect{
 		return sqlstore.Statements{
 			Find: "find " + table, FindExpiry: "findexpiry " + table, Commit: "commit " + table,
 			Delete: "delete " + table, All: "all " + table, Cleanup: "cleanup " + table,
-			CompareAndSwap: "cas " + table, Holds: "holds " + table,
+			CompareAndSwap: "cas " + table, Holds: "holds " + table, Update: "update " + table,
 		}
 	},
 	Token:  func(token string) any { return upper(strings.ToUpper(token)) },
@@ -286,4 +286,40 @@ func TestCompareAndSwapChangedRowsOnly(t *testing.T) {
 		t.Fatalf("CompareAndSwap of identical data not held = %v, %v; want false, nil", ok, err)
 	}
 	r.Take()
+}
+
+func TestUpdate(t *testing.T) {
+	for _, changedOnly := range []bool{false, true} {
+		d := testDialect
+		d.ChangedRowsOnly = changedOnly
+		s, r := newStore(t, d, "")
+		ctx := context.Background()
+		expiry := time.Unix(1900000000, 0)
+		update := sqltest.Stmt{Query: "update sessions", Args: []any{[]byte("data"), int64(1900000000), upper("TOK")}}
+		holds := sqltest.Stmt{Query: "holds sessions", Args: []any{upper("TOK"), []byte("data"), int64(1900000000)}}
+
+		r.Affected = []int64{1}
+		if found, err := s.Update(ctx, "tok", []byte("data"), expiry); err != nil || !found {
+			t.Fatalf("Update with 1 row affected = %v, %v; want true, nil", found, err)
+		}
+		sqltest.WantStmts(t, r.Take(), update)
+
+		// No row changed: a missing session, or (ChangedRowsOnly) one
+		// that held the data and expiry already.
+		r.Affected, r.Rows = []int64{0}, [][]driver.Value{{int64(1)}}
+		found, err := s.Update(ctx, "tok", []byte("data"), expiry)
+		if err != nil || found != changedOnly {
+			t.Fatalf("ChangedRowsOnly %v: Update with no row affected, row held = %v, %v", changedOnly, found, err)
+		}
+		if changedOnly {
+			sqltest.WantStmts(t, r.Take(), update, holds)
+		} else {
+			sqltest.WantStmts(t, r.Take(), update)
+		}
+		r.Affected, r.Rows = []int64{0}, nil
+		if found, err := s.Update(ctx, "tok", []byte("data"), expiry); err != nil || found {
+			t.Fatalf("ChangedRowsOnly %v: Update of a missing session = %v, %v; want false, nil", changedOnly, found, err)
+		}
+		r.Take()
+	}
 }
