@@ -201,6 +201,9 @@ func (s *ConsulStore) CompareAndSwap(ctx context.Context, token string, old, b [
 // writes nothing. It makes the store an scs.UpdateStore, so that a session
 // destroyed or renewed by one request is not written back by another.
 func (s *ConsulStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	if err := s.checkSize("update", b); err != nil {
+		return false, err
+	}
 	s.runner.Start()
 	key := s.prefix + token
 	for attempt := 0; attempt < 5; attempt++ {

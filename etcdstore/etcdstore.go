@@ -265,6 +265,9 @@ func (e *EtcdStore) CompareAndSwap(ctx context.Context, token string, old, b []b
 // scs.UpdateStore, so that a session destroyed or renewed by one request is
 // not written back by another.
 func (e *EtcdStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	if err := e.checkSize("update", len(b)); err != nil {
+		return false, err
+	}
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("etcdstore: update: %w", err)
 	}

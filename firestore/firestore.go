@@ -233,6 +233,9 @@ func (s *FireStore) CompareAndSwap(ctx context.Context, token string, old, b []b
 // scs.UpdateStore, so that a session destroyed or renewed by one request is
 // not written back by another.
 func (s *FireStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	if err := checkSize("update", b); err != nil {
+		return false, err
+	}
 	s.runner.Start()
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("firestore: update: %w", err)

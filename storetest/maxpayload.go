@@ -46,6 +46,12 @@ func (s Suite) testOverMaxPayload(t *testing.T) {
 		}
 		wantFound(t, st, tok, old)
 	}
+	if up, ok := st.(scs.UpdateStore); ok {
+		if _, err := up.Update(context.Background(), tok, big, expiry); err == nil {
+			t.Errorf("Update to MaxPayload+1 = %d bytes returned no error", len(big))
+		}
+		wantFound(t, st, tok, old)
+	}
 }
 
 // OversizedSession checks, through HTTP requests to a server using st, that
