@@ -6,6 +6,7 @@
 # those must keep what released stores need (see the README, Versioning).
 #
 #   scripts/check-released.sh                   # vet and test every store
+#   scripts/check-released.sh boltstore ...     # only these stores
 #   scripts/check-released.sh --vet-only        # build and vet only, no engines
 #   scripts/check-released.sh --skip-unchanged  # leave out stores whose files
 #                                               # equal the tag's (the module
@@ -20,15 +21,16 @@ cd "$root"
 . scripts/lib.sh
 
 core=github.com/seed3bbca6c1/scs
-vet_only= skip_unchanged=
+vet_only= skip_unchanged= only=()
 for a in "$@"; do
 	case $a in
 	--vet-only) vet_only=1 ;;
 	--skip-unchanged) skip_unchanged=1 ;;
-	*)
-		echo "check-released.sh: unknown argument $a" >&2
+	-*)
+		echo "check-released.sh: unknown option $a" >&2
 		exit 2
 		;;
+	*) only+=("$a") ;;
 	esac
 done
 
@@ -44,6 +46,9 @@ git archive "$tag" | tar -x -C "$tmp"
 modules=()
 for m in $(published_modules "$tmp"); do
 	[ "$m" = . ] && continue
+	if [ ${#only[@]} -gt 0 ] && [[ " ${only[*]} " != *" $m "* ]]; then
+		continue
+	fi
 	if [ -n "$skip_unchanged" ] && [ -d "$m" ] && git diff --quiet "$tag" -- "$m"; then
 		echo "check-released: $m unchanged since $tag, tested by the module run"
 		continue
