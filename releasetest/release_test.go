@@ -2,6 +2,7 @@ package releasetest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -134,12 +135,23 @@ func (s *sandbox) try(dir string, env []string, name string, args ...string) (st
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join(s.clone, dir)
 	}
-	cmd := exec.Command(name, args...)
+	// Stop a command a little before the test's deadline, so that a slow
+	// one fails the test with its output instead of a timeout panic.
+	ctx := context.Background()
+	if d, ok := s.t.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, d.Add(-30*time.Second))
+		defer cancel()
+	}
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	cmd.Env = env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
+	if ctx.Err() != nil {
+		err = fmt.Errorf("%w (stopped near the test's deadline; the first run compiles every store's dependencies, so it may need a longer -timeout)", err)
+	}
 	return out.String(), err
 }
 
