@@ -18,10 +18,14 @@ import (
 const (
 	// core is the core module's path; the stores are core + "/" + folder.
 	core = "github.com/seed3bbca6c1/scs"
-	// version is the version the tests release their clone at. The clone
-	// carries no tags of the repository, so it is always free.
-	version = "v0.99.0"
 )
+
+// version is the version the tests release their clones at. The clones carry
+// no tags of the repository, so any version is free there; it is unique to
+// this run because the consumer's module cache (consumerModCache) is kept
+// between runs, possibly concurrent ones, and must never serve a module of an
+// earlier run's clone.
+var version = fmt.Sprintf("v0.99.0-releasetest.%d", time.Now().UnixNano())
 
 // stores is the folder of every published store module.
 var stores = []string{
@@ -286,10 +290,11 @@ func TestReleaseThenGoGetEveryModule(t *testing.T) {
 	consumer := filepath.Join(s.tmp, "consumer")
 	home := filepath.Join(s.tmp, "consumer-home")
 	s.gitConfig(home, s.clone)
+	modcache := consumerModCache(t)
 	env := s.env(
 		"HOME="+home,
-		"GOFLAGS=-mod=mod -modcacherw -trimpath",
-		"GOMODCACHE="+filepath.Join(s.tmp, "modcache"),
+		"GOFLAGS=-mod=mod -modcacherw",
+		"GOMODCACHE="+modcache,
 		"GOPROXY=file://"+filepath.ToSlash(filepath.Join(goEnv["GOMODCACHE"], "cache", "download"))+","+goEnv["GOPROXY"],
 		"GOWORK=off",
 	)
@@ -311,9 +316,9 @@ func TestReleaseThenGoGetEveryModule(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		exe += ".exe"
 	}
-	// -trimpath (in GOFLAGS) keeps the build cache's entries independent of
-	// the temporary module cache's path, so only the first run compiles
-	// the stores' dependencies.
+	// The consumer's module cache keeps its path between runs, so the
+	// build cache holds the stores' dependencies (cgo's among them, whose
+	// entries depend on their folder) after the first run.
 	start = time.Now()
 	s.run(consumer, env, "go", "build", "-o", exe, ".")
 	t.Logf("go build of the consumer: %v", time.Since(start).Round(time.Millisecond))
@@ -381,6 +386,40 @@ func TestCheckReleasedCatchesABrokenInternalPackage(t *testing.T) {
 			t.Errorf("check-released.sh names %s, which imports neither internal/kvtest nor internal/sqltest (which imports it):\n%s", st, tail(out))
 		}
 	}
+}
+
+// consumerModCache is the consumer's module cache: not the user's, so that
+// no module of a test release lands there, but one kept between runs in the
+// cache folder of the test engines (lib.sh: cache_dir). Third-party modules
+// come into it from the user's module cache through a file:// proxy. The
+// modules of this run's release are removed from it when the test ends.
+func consumerModCache(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("SCS_CACHE_DIR")
+	if dir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = filepath.Join(base, "scs-test")
+	}
+	modcache := filepath.Join(dir, "releasetest-modcache")
+	t.Cleanup(func() {
+		for _, pattern := range []string{
+			filepath.Join(modcache, "github.com", "seed3bbca6c1", "*@"+version),
+			filepath.Join(modcache, "github.com", "seed3bbca6c1", "*", "*@"+version),
+			filepath.Join(modcache, "cache", "download", "github.com", "seed3bbca6c1", "*", "@v", version+".*"),
+			filepath.Join(modcache, "cache", "download", "github.com", "seed3bbca6c1", "*", "*", "@v", version+".*"),
+		} {
+			matches, _ := filepath.Glob(pattern)
+			for _, m := range matches {
+				if err := os.RemoveAll(m); err != nil {
+					t.Errorf("removing this run's module from the consumer's module cache: %v", err)
+				}
+			}
+		}
+	})
+	return modcache
 }
 
 func write(t *testing.T, path string, b []byte) {
