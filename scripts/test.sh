@@ -40,11 +40,14 @@ if ! "$gobin/staticcheck" -version 2>/dev/null | grep -q "${staticcheck_version#
 	go install "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version"
 fi
 
+# -timeout 20m, not go test's 10m: releasetest's first run on a machine
+# compiles every store's dependencies for its consumer program (minutes on
+# two cores); later runs take seconds.
 passed=0
 failed=()
 for m in "${modules[@]}"; do
 	echo "=== module ${m}"
-	if (cd "$m" && go vet ./... && "$gobin/staticcheck" ./... && go test -race -count=1 ./...); then
+	if (cd "$m" && go vet ./... && "$gobin/staticcheck" ./... && go test -race -count=1 -timeout 20m ./...); then
 		passed=$((passed + 1))
 	else
 		failed+=("$m")
