@@ -37,3 +37,51 @@ cache_dir() {
 	mkdir -p "$d"
 	echo "$d"
 }
+
+# module_services MODULE: the engines MODULE's tests need, as the names of
+# their scripts in services/ without number and .sh ("postgres" runs
+# services/10-postgres.sh), separated by spaces. This is the one place that
+# says which module needs which engine: a module that needs one gets a line
+# here, keyed by its folder; a module not listed needs none.
+module_services() {
+	local m=${1#./}
+	case ${m%/} in
+	postgresstore | pgxstore | cockroachdbstore) echo postgres ;;
+	mysqlstore) echo mariadb ;;
+	bunstore | gormstore) echo postgres mariadb ;;
+	redisstore) echo redis ;;
+	goredisstore) echo redis redis-cluster ;;
+	etcdstore) echo etcd ;;
+	consulstore) echo consul ;;
+	mongodbstore) echo ferretdb ;;
+	firestore) echo firestore ;;
+	compat) echo postgres mariadb redis ;;
+	bench) echo postgres redis ;;
+	esac
+}
+
+# all_modules [DIR]: the folder of every Go module under DIR (default .),
+# relative to it, sorted; "." is the core. tools/ modules only build test
+# engines and are left out, as are modules under testdata/ and node_modules/.
+all_modules() {
+	(cd "${1:-.}" && find . -name go.mod -not -path './tools/*' -not -path '*/testdata/*' -not -path '*/node_modules/*' -printf '%h\n' |
+		sed 's|^\./||' | sort)
+}
+
+# published MODULE: true for a module that scripts/release.sh releases. Every
+# module is published except these, which exist only for this repository's
+# own tests, benchmarks and examples; a new module of that kind gets added
+# here (and to the list in the README's Versioning section).
+published() {
+	case $1 in
+	bench | compat | releasetest | faults | examples | examples/* | tools/* | */testdata/*) return 1 ;;
+	esac
+}
+
+# published_modules [DIR]: the folders of the published modules under DIR.
+published_modules() {
+	local m
+	for m in $(all_modules "${1:-.}"); do
+		if published "$m"; then echo "$m"; fi
+	done
+}

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The project's one test command: brings up the test engines, then for every
 # Go module in the repo (found by its go.mod; tools/ modules only build
-# engines and are left out) runs go vet, staticcheck and go test -race.
+# engines and are left out) runs go vet, staticcheck and go test -race. The
+# releasetest module among them releases a clone of the repository and
+# fetches every module from it; the last step checks the stores of the last
+# release tag against the core as it is now (scripts/check-released.sh).
 #
 #   scripts/test.sh              # everything
-#   scripts/test.sh boltstore .  # only these module folders
+#   scripts/test.sh boltstore .  # only these module folders, and only the
+#                                # engines they need (lib.sh: module_services)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -14,31 +18,52 @@ staticcheck_version=v0.8.2
 
 # cgo (sqlite3store, and the SQLite dialects of gormstore and bunstore).
 apt_install gcc libc6-dev
-bash scripts/services.sh
+
+if [ $# -gt 0 ]; then
+	modules=()
+	for m in "$@"; do
+		m=${m#./}
+		m=${m%/}
+		modules+=("${m:-.}")
+	done
+	mapfile -t services < <(for m in "${modules[@]}"; do module_services "$m"; done | tr ' ' '\n' | sed '/^$/d' | sort -u)
+	if [ ${#services[@]} -gt 0 ]; then
+		bash scripts/services.sh "${services[@]}"
+	fi
+else
+	mapfile -t modules < <(all_modules)
+	bash scripts/services.sh
+fi
 
 gobin=$(go env GOPATH)/bin
 if ! "$gobin/staticcheck" -version 2>/dev/null | grep -q "${staticcheck_version#v}"; then
 	go install "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version"
 fi
 
-if [ $# -gt 0 ]; then
-	modules=("$@")
-else
-	mapfile -t modules < <(find . -name go.mod -not -path './tools/*' -not -path '*/testdata/*' -printf '%h\n' | sed 's|^\./||' | sort)
-fi
-
+# -timeout 20m, not go test's 10m: releasetest's first run on a machine
+# compiles every store's dependencies for its consumer program (minutes on
+# two cores); later runs take seconds.
 passed=0
 failed=()
 for m in "${modules[@]}"; do
 	echo "=== module ${m}"
-	if (cd "$m" && go vet ./... && "$gobin/staticcheck" ./... && go test -race -count=1 ./...); then
+	if (cd "$m" && go vet ./... && "$gobin/staticcheck" ./... && go test -race -count=1 -timeout 20m ./...); then
 		passed=$((passed + 1))
 	else
 		failed+=("$m")
 	fi
 done
 
+if [ $# -eq 0 ]; then
+	echo "=== released stores against this core"
+	if bash scripts/check-released.sh --skip-unchanged; then
+		passed=$((passed + 1))
+	else
+		failed+=("check-released")
+	fi
+fi
+
 echo
-[ ${#failed[@]} -eq 0 ] || echo "failed modules: ${failed[*]}"
-echo "modules: ${passed} passed, ${#failed[@]} failed"
+[ ${#failed[@]} -eq 0 ] || echo "failed: ${failed[*]}"
+echo "modules and checks: ${passed} passed, ${#failed[@]} failed"
 [ ${#failed[@]} -eq 0 ]
