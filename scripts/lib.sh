@@ -56,7 +56,9 @@ module_services() {
 	mongodbstore) echo ferretdb ;;
 	firestore) echo firestore ;;
 	compat) echo postgres mariadb redis ;;
-	bench) echo postgres redis ;;
+	bench) echo postgres mariadb redis ;;
+	faults) echo postgres redis ;; # their programs; it runs private servers
+	examples/webapp) echo postgres redis chromium ;;
 	esac
 }
 
