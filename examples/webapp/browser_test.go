@@ -26,13 +26,7 @@ import (
 // pages are saved as PNG files in a new temporary folder that is kept, and
 // their paths logged.
 func TestInABrowser(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed (scripts/services/80-chromium.sh installs it)")
-		}
-		t.Skip("chromium is not in PATH; scripts/services/80-chromium.sh installs it (with CI=true this test fails instead)")
-	}
+	chromium := lookChromium(t)
 
 	// The application on 127.0.0.1, recording whether each note POST came
 	// with the session cookie.
@@ -276,4 +270,119 @@ func (b *browser) shot(ctx context.Context, name string) {
 		b.t.Fatal(err)
 	}
 	b.t.Logf("screenshot %s", path)
+}
+
+// TestCookieStoreInABrowser drives headless Chromium through the
+// application with its sessions sealed in the cookie (cookiestore): the
+// sealed cookie lands in the jar, HttpOnly and SameSite=Lax as with a
+// server-side store; a reload keeps the login and a note saved in it; a
+// cookie edited in the jar is refused; logging out expires the cookie; and
+// "log out everywhere" says that other devices cannot be reached.
+func TestCookieStoreInABrowser(t *testing.T) {
+	chromium := lookChromium(t)
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(i)
+	}
+	srv, _ := startAppWith(t, storeConfig{kind: "cookie", cookieKey: key})
+	appURL := srv.URL
+	shots, err := os.MkdirTemp("", "webapp-cookie-screenshots-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.NoSandbox,
+		chromedp.WindowSize(1000, 700),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := context.WithTimeout(allocCtx, 45*time.Second)
+	defer cancel()
+	tab, cancelTab := chromedp.NewContext(ctx)
+	defer cancelTab()
+	b := &browser{t: t, appURL: appURL, shots: shots}
+
+	b.do(tab, chromedp.Navigate(appURL+"/login"))
+	b.login(tab, "alice", "wonderland", false)
+	c := b.sessionCookie(tab)
+	if c == nil {
+		t.Fatal("no webapp_session cookie in the browser's jar")
+	}
+	// A sealed session is longer than a 43-character token.
+	if !c.HTTPOnly || c.SameSite != network.CookieSameSiteLax || len(c.Value) <= 43 {
+		t.Errorf("sealed cookie: HttpOnly %v, SameSite %q, value of %d characters", c.HTTPOnly, c.SameSite, len(c.Value))
+	}
+	if jsCookies := b.eval(tab, "document.cookie"); strings.Contains(jsCookies, "webapp_session") {
+		t.Errorf("document.cookie reads the sealed cookie: %q", jsCookies)
+	}
+
+	// A note lives in the cookie and survives a reload.
+	csrf := b.eval(tab, `document.querySelector("input[name=csrf_token]").value`)
+	if csrf == "" {
+		t.Fatal("no CSRF token on the account page")
+	}
+	b.do(tab, chromedp.SetValue(chromedp.CSS("#note-input"), "kept in the cookie"))
+	b.click(tab, "#save-note")
+	b.do(tab, chromedp.Reload())
+	if note := b.text(tab, "#note"); note != "kept in the cookie" {
+		t.Errorf("note after reload %q", note)
+	}
+	b.shot(tab, "1-cookie-account")
+
+	// A cookie edited in the jar fails to open: an anonymous visitor.
+	sealed := b.sessionCookie(tab).Value
+	edited := []byte(sealed)
+	if edited[len(edited)/2] == 'A' {
+		edited[len(edited)/2] = 'B'
+	} else {
+		edited[len(edited)/2] = 'A'
+	}
+	b.setSessionCookie(tab, string(edited))
+	b.do(tab, chromedp.Navigate(appURL+"/account"))
+	if b.present(tab, "#private") {
+		t.Error("an edited sealed cookie still opened the account page")
+	}
+	b.setSessionCookie(tab, sealed)
+	b.do(tab, chromedp.Navigate(appURL+"/account"))
+	if !b.present(tab, "#private") {
+		t.Fatal("the original sealed cookie no longer opens the account page")
+	}
+
+	// Log out everywhere: this browser is logged out, and the page says
+	// that other devices keep their cookies until they expire.
+	b.click(tab, "#logout-everywhere")
+	if got := b.text(tab, "#flash"); !strings.Contains(got, "cannot be ended on other devices") {
+		t.Errorf("flash after logging out everywhere with cookie sessions: %q", got)
+	}
+	b.shot(tab, "2-cookie-logged-out")
+	b.do(tab, chromedp.Navigate(appURL+"/account"))
+	if b.present(tab, "#private") {
+		t.Error("still logged in after logging out")
+	}
+}
+
+// lookChromium returns the path of chromium, failing the test in CI when it
+// is missing and skipping it elsewhere.
+func lookChromium(t *testing.T) string {
+	t.Helper()
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is not installed (scripts/services/80-chromium.sh installs it)")
+		}
+		t.Skip("chromium is not in PATH; scripts/services/80-chromium.sh installs it (with CI=true this test fails instead)")
+	}
+	return chromium
+}
+
+// setSessionCookie puts value in the jar of ctx's browser profile as the
+// session cookie, as a user editing their cookies would.
+func (b *browser) setSessionCookie(ctx context.Context, value string) {
+	b.t.Helper()
+	httpOnly := true
+	params := network.SetCookieParams{Name: "webapp_session", Value: value, URL: b.appURL, HTTPOnly: &httpOnly}
+	if _, err := chromedp.Call(ctx, network.SetCookie, params); err != nil {
+		b.t.Fatal(err)
+	}
 }

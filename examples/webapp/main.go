@@ -6,13 +6,16 @@
 //	go run -C examples/webapp .                    # SQLite file webapp.db
 //	go run -C examples/webapp . -store postgres -dsn postgres://postgres@127.0.0.1:5432/postgres
 //	go run -C examples/webapp . -store redis -redis 127.0.0.1:6379
+//	go run -C examples/webapp . -store cookie      # sessions sealed in the cookie
 //
 // Then open http://127.0.0.1:4000 and log in as alice / wonderland.
 package main
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"log"
@@ -24,6 +27,7 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/cookiestore"
 	"github.com/seed3bbca6c1/scs/pgxstore"
 	"github.com/seed3bbca6c1/scs/redisstore"
 	"github.com/seed3bbca6c1/scs/sqlite3store"
@@ -31,15 +35,23 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:4000", "address to listen on")
-	store := flag.String("store", "sqlite3", "session store: sqlite3, postgres or redis")
+	store := flag.String("store", "sqlite3", "session store: sqlite3, postgres, redis or cookie")
+	cookieKey := flag.String("cookie-key", "", "AES key in hex, 32 bytes (-store cookie; default: a new random key, so sessions end when the server restarts)")
 	dbPath := flag.String("db", "webapp.db", "SQLite database file (-store sqlite3)")
 	dsn := flag.String("dsn", "postgres://postgres@127.0.0.1:5432/postgres", "PostgreSQL URL (-store postgres)")
 	redisAddr := flag.String("redis", "127.0.0.1:6379", "Redis address (-store redis)")
 	redisPrefix := flag.String("redis-prefix", "scs:session:", "Redis key prefix (-store redis)")
 	flag.Parse()
 
+	key, err := hex.DecodeString(*cookieKey)
+	if err != nil {
+		log.Fatalf("webapp: -cookie-key: %v", err)
+	}
+	if len(key) == 0 {
+		key = nil
+	}
 	sessionManager := scs.New()
-	s, closeStore, err := openStore(storeConfig{*store, *dbPath, *dsn, *redisAddr, *redisPrefix})
+	s, closeStore, err := openStore(storeConfig{*store, *dbPath, *dsn, *redisAddr, *redisPrefix, key})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -62,6 +74,7 @@ type storeConfig struct {
 	dsn         string // PostgreSQL URL
 	redisAddr   string // Redis host:port
 	redisPrefix string // Redis key prefix
+	cookieKey   []byte // AES key of the sealed cookies
 }
 
 // openStore opens the session store c names, creating its table where the
@@ -96,8 +109,19 @@ func openStore(c storeConfig) (scs.Store, func(), error) {
 			Dial:    func() (redis.Conn, error) { return redis.Dial("tcp", c.redisAddr) },
 		}
 		return redisstore.NewWithPrefix(pool, c.redisPrefix), func() { pool.Close() }, nil
+	case "cookie":
+		key := c.cookieKey
+		if key == nil {
+			key = make([]byte, 32)
+			rand.Read(key)
+		}
+		st, err := cookiestore.New(key)
+		if err != nil {
+			return nil, nil, err
+		}
+		return st, func() {}, nil
 	}
-	return nil, nil, fmt.Errorf("webapp: unknown -store %q: want sqlite3, postgres or redis", c.kind)
+	return nil, nil, fmt.Errorf("webapp: unknown -store %q: want sqlite3, postgres, redis or cookie", c.kind)
 }
 
 // The tables of sqlite3store and pgxstore, as their READMEs give them. A real
@@ -108,12 +132,24 @@ const (
 	data BLOB NOT NULL,
 	expiry REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS sessions_expiry_idx ON sessions(expiry);`
+CREATE INDEX IF NOT EXISTS sessions_expiry_idx ON sessions(expiry);
+CREATE TABLE IF NOT EXISTS sessions_users (
+	user_id TEXT NOT NULL,
+	token TEXT NOT NULL,
+	expiry REAL NOT NULL,
+	PRIMARY KEY (user_id, token)
+);`
 
 	postgresSchema = `CREATE TABLE IF NOT EXISTS sessions (
 	token TEXT PRIMARY KEY,
 	data BYTEA NOT NULL,
 	expiry TIMESTAMPTZ NOT NULL
 );
-CREATE INDEX IF NOT EXISTS sessions_expiry_idx ON sessions (expiry);`
+CREATE INDEX IF NOT EXISTS sessions_expiry_idx ON sessions (expiry);
+CREATE TABLE IF NOT EXISTS sessions_users (
+	user_id TEXT NOT NULL,
+	token TEXT NOT NULL,
+	expiry TIMESTAMPTZ NOT NULL,
+	PRIMARY KEY (user_id, token)
+);`
 )
