@@ -227,8 +227,9 @@ func (s *FireStore) CompareAndSwap(ctx context.Context, token string, old, b []b
 // if and only if the session exists and has not expired, and reports
 // whether it did; it never creates the document. Firestore's own Update
 // fails only for a missing document, not for an expired one that cleanup
-// has not deleted yet, so Update reads and writes the document in one
-// Firestore transaction instead: no other write comes between them. A
+// has not deleted yet, so Update reads the document and updates it on the
+// condition that its update time is still the one read (reading again when
+// another request wrote it meanwhile). A
 // cancelled context gives an error and writes nothing. It makes the store an
 // scs.UpdateStore, so that a session destroyed or renewed by one request is
 // not written back by another.
@@ -248,30 +249,43 @@ func (s *FireStore) Update(ctx context.Context, token string, b []byte, expiry t
 		b = []byte{} // an empty bytes field, never a null one
 	}
 	ref := s.Sessions.Doc(id)
-	err = s.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		found = false // the transaction may run more than once
-		snap, err := tx.Get(ref)
+	// Read, then write on the condition that nobody wrote in between (no
+	// transaction: the emulator's transactions lock the document, and a
+	// Delete racing one times out). A lost race is read again.
+	for attempt := 0; ; attempt++ {
+		snap, err := ref.Get(ctx)
 		if status.Code(err) == codes.NotFound {
-			return nil
+			return false, nil
 		}
 		if err != nil {
-			return err
+			return false, fmt.Errorf("firestore: update: %w", err)
 		}
 		var doc sessionDoc
 		if err := snap.DataTo(&doc); err != nil {
-			return err
+			return false, fmt.Errorf("firestore: update: %w", err)
 		}
 		if !time.Now().Before(doc.Expiry) {
-			return nil
+			return false, nil // expired: not revived
 		}
-		found = true
-		return tx.Set(ref, sessionDoc{Data: b, Expiry: expiry})
-	})
-	if err != nil {
+		_, err = ref.Update(ctx, []firestore.Update{{Path: "Data", Value: b}, {Path: "Expiry", Value: expiry}},
+			firestore.LastUpdateTime(snap.UpdateTime))
+		switch status.Code(err) {
+		case codes.OK:
+			return true, nil
+		case codes.NotFound:
+			return false, nil // deleted meanwhile
+		case codes.FailedPrecondition:
+			if attempt < maxUpdateAttempts {
+				continue // written by another request meanwhile: read again
+			}
+		}
 		return false, fmt.Errorf("firestore: update: %w", err)
 	}
-	return found, nil
 }
+
+// maxUpdateAttempts bounds how often Update reads again after another
+// request wrote the session between its read and its write.
+const maxUpdateAttempts = 16
 
 // Delete removes the session token. Deleting a token that does not exist is
 // not an error.
