@@ -64,24 +64,7 @@ func TestInABrowser(t *testing.T) {
 	evil.Start()
 	t.Cleanup(evil.Close)
 
-	// Screenshots outlive the test, for a person to look at.
-	shots, err := os.MkdirTemp("", "webapp-screenshots-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.NoSandbox, // Chromium refuses to run as root with its sandbox
-		chromedp.WindowSize(1000, 700),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := context.WithTimeout(allocCtx, 45*time.Second)
-	defer cancel()
-	tabA, cancelA := chromedp.NewContext(ctx)
-	defer cancelA()
-
-	b := &browser{t: t, appURL: appURL, shots: shots}
+	b, tabA := newBrowser(t, chromium, appURL, "webapp-screenshots-")
 
 	// Log in without "remember me".
 	b.do(tabA, chromedp.Navigate(appURL+"/login"))
@@ -183,7 +166,32 @@ func TestInABrowser(t *testing.T) {
 	b.shot(laptop, "5-logged-out-everywhere")
 }
 
-// browser holds the helpers of TestInABrowser; each fails the test on error.
+// newBrowser starts headless Chromium for a test, bounded to 45 seconds and
+// stopped when the test ends, and returns the helpers and its first tab.
+// Screenshots go to a new temporary folder named with prefix, which outlives
+// the test, for a person to look at.
+func newBrowser(t *testing.T, chromium, appURL, prefix string) (*browser, context.Context) {
+	t.Helper()
+	shots, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.NoSandbox, // Chromium refuses to run as root with its sandbox
+		chromedp.WindowSize(1000, 700),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := context.WithTimeout(allocCtx, 45*time.Second)
+	t.Cleanup(cancel)
+	tab, cancelTab := chromedp.NewContext(ctx)
+	t.Cleanup(cancelTab)
+	return &browser{t: t, appURL: appURL, shots: shots}, tab
+}
+
+// browser holds the helpers of the browser tests; each fails the test on
+// error.
 type browser struct {
 	t      *testing.T
 	appURL string
@@ -286,22 +294,7 @@ func TestCookieStoreInABrowser(t *testing.T) {
 	}
 	srv, _ := startAppWith(t, storeConfig{kind: "cookie", cookieKey: key})
 	appURL := srv.URL
-	shots, err := os.MkdirTemp("", "webapp-cookie-screenshots-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.NoSandbox,
-		chromedp.WindowSize(1000, 700),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := context.WithTimeout(allocCtx, 45*time.Second)
-	defer cancel()
-	tab, cancelTab := chromedp.NewContext(ctx)
-	defer cancelTab()
-	b := &browser{t: t, appURL: appURL, shots: shots}
+	b, tab := newBrowser(t, chromium, appURL, "webapp-cookie-screenshots-")
 
 	b.do(tab, chromedp.Navigate(appURL+"/login"))
 	b.login(tab, "alice", "wonderland", false)
