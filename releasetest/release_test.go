@@ -342,6 +342,9 @@ func TestReleaseThenGoGetEveryModule(t *testing.T) {
 	if len(mod.Replace) != 0 {
 		t.Errorf("the consumer's go.mod has replace directives: %v", mod.Replace)
 	}
+	if b, err := os.ReadFile(filepath.Join(consumer, "go.mod")); err == nil {
+		t.Logf("the consumer's go.mod:\n%s", b)
+	}
 	got := map[string]string{}
 	for _, r := range mod.Require {
 		got[r.Path] = r.Version
@@ -354,6 +357,7 @@ func TestReleaseThenGoGetEveryModule(t *testing.T) {
 	}
 
 	out := s.run(consumer, env, exe)
+	t.Logf("the consumer's output:\n%s", out)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	for i, name := range append([]string{"scs"}, stores...) {
 		if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, name+": ") }) {
