@@ -177,7 +177,18 @@ type decoder struct {
 	defs [maxDefs]def
 	ndef int
 	err  *MalformedError // the first malformation found, if any
+
+	// s is b as a string, made at the first string read from a payload
+	// of at most sharedStringMax bytes: the strings read from it are its
+	// substrings, one allocation for all of them. Larger payloads copy
+	// each string, so that a string kept by the application does not
+	// keep a large payload alive.
+	s string
 }
+
+// sharedStringMax is the largest payload whose strings share one copy of
+// it (see decoder.s).
+const sharedStringMax = 4 << 10
 
 // malformed records that the payload is malformed at d.pos and returns
 // false.
@@ -247,7 +258,17 @@ func (d *decoder) string() (string, bool) {
 	if !ok {
 		return "", false
 	}
-	s := string(d.b[d.pos : d.pos+n])
+	var s string
+	switch {
+	case n == 0:
+	case len(d.b) <= sharedStringMax:
+		if d.s == "" {
+			d.s = string(d.b)
+		}
+		s = d.s[d.pos : d.pos+n]
+	default:
+		s = string(d.b[d.pos : d.pos+n])
+	}
 	d.pos += n
 	return s, true
 }
