@@ -395,3 +395,51 @@ func TestInsideNetHTTPLoadAndSaveTheOuterOneSaves(t *testing.T) {
 		t.Errorf("%d Set-Cookie headers, want 1", n)
 	}
 }
+
+// TestSessionDestroyedElsewhereIsNotWrittenBack checks that a request whose
+// session another request destroyed meanwhile (here: deleted from the
+// store while the handler runs) answers normally, sends no cookie, and does
+// not bring the session back.
+func TestSessionDestroyedElsewhereIsNotWrittenBack(t *testing.T) {
+	sm := scs.New()
+	st := memstore.New()
+	sm.Store = st
+	a := newApp(t, sm)
+	a.e.GET("/put-after-logout", func(c echo.Context) error {
+		ctx := c.Request().Context()
+		if err := st.Delete(sm.Token(ctx)); err != nil { // another request's Destroy
+			return err
+		}
+		sm.Put(ctx, "msg", "late")
+		return c.String(http.StatusOK, "ok")
+	})
+	a.get("/put?v=hello")
+	token := a.token()
+	resp, body := a.get("/put-after-logout")
+	if resp.StatusCode != http.StatusOK || body != "ok" || resp.Header.Get("Set-Cookie") != "" {
+		t.Fatalf("%d %q, Set-Cookie %q; want 200, the handler's body and no cookie", resp.StatusCode, body, resp.Header.Get("Set-Cookie"))
+	}
+	if _, found, _ := st.Find(token); found {
+		t.Fatal("the destroyed session was written back")
+	}
+}
+
+func TestHeaderTokenResponsesAreNotStored(t *testing.T) {
+	sm := scs.New()
+	e := echo.New()
+	e.Use(LoadAndSaveHeader(sm, "x-session"))
+	e.GET("/put", func(c echo.Context) error {
+		sm.Put(c.Request().Context(), "msg", "by header")
+		return c.NoContent(http.StatusNoContent)
+	})
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/put")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("X-Session") == "" || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("headers %v; want the token and Cache-Control: no-store", resp.Header)
+	}
+}

@@ -11,6 +11,7 @@ package ginscs
 
 import (
 	"bufio"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
@@ -102,7 +103,12 @@ func (w *writer) save() {
 	switch w.sm.Status(ctx) {
 	case scs.Modified:
 		var err error
-		if token, expiry, err = w.sm.Commit(ctx); err != nil {
+		if token, expiry, err = w.sm.Commit(ctx); errors.Is(err, scs.ErrSessionGone) {
+			// Another request destroyed the session or renewed its token
+			// since this one loaded it: its changes are dropped and no
+			// token goes out, as with the core's LoadAndSave.
+			return
+		} else if err != nil {
 			w.failed = true
 			w.sm.ErrorFunc(w.ResponseWriter, w.r, err)
 			w.c.Abort()
@@ -113,7 +119,9 @@ func (w *writer) save() {
 		return
 	}
 	if w.header != "" {
-		w.Header()[w.header] = []string{token}
+		h := w.Header()
+		h[w.header] = []string{token}
+		h.Set("Cache-Control", "no-store") // no shared cache may hand the token on
 		return
 	}
 	w.sm.WriteSessionCookie(ctx, w.ResponseWriter, token, expiry)

@@ -360,3 +360,52 @@ func TestInsideNetHTTPLoadAndSaveTheOuterOneSaves(t *testing.T) {
 		t.Errorf("%d Set-Cookie headers, want 1", n)
 	}
 }
+
+// TestSessionDestroyedElsewhereIsNotWrittenBack checks that a request whose
+// session another request destroyed meanwhile (here: deleted from the
+// store while the handler runs) answers normally, sends no cookie, and does
+// not bring the session back.
+func TestSessionDestroyedElsewhereIsNotWrittenBack(t *testing.T) {
+	sm := scs.New()
+	st := memstore.New()
+	sm.Store = st
+	a := newApp(t, sm)
+	a.g.GET("/put-after-logout", func(c *gin.Context) {
+		ctx := c.Request.Context()
+		if err := st.Delete(sm.Token(ctx)); err != nil { // another request's Destroy
+			c.AbortWithError(http.StatusInternalServerError, err)
+			return
+		}
+		sm.Put(ctx, "msg", "late")
+		c.String(http.StatusOK, "ok")
+	})
+	a.get("/put?v=hello")
+	token := a.token()
+	resp, body := a.get("/put-after-logout")
+	if resp.StatusCode != http.StatusOK || body != "ok" || resp.Header.Get("Set-Cookie") != "" {
+		t.Fatalf("%d %q, Set-Cookie %q; want 200, the handler's body and no cookie", resp.StatusCode, body, resp.Header.Get("Set-Cookie"))
+	}
+	if _, found, _ := st.Find(token); found {
+		t.Fatal("the destroyed session was written back")
+	}
+}
+
+func TestHeaderTokenResponsesAreNotStored(t *testing.T) {
+	sm := scs.New()
+	g := gin.New()
+	g.Use(LoadAndSaveHeader(sm, "x-session"))
+	g.GET("/put", func(c *gin.Context) {
+		sm.Put(c.Request.Context(), "msg", "by header")
+		c.Status(http.StatusNoContent)
+	})
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/put")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("X-Session") == "" || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("headers %v; want the token and Cache-Control: no-store", resp.Header)
+	}
+}
