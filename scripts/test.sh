@@ -65,5 +65,5 @@ fi
 
 echo
 [ ${#failed[@]} -eq 0 ] || echo "failed: ${failed[*]}"
-echo "modules and checks: ${passed} passed, ${#failed[@]} failed"
+echo "modules: ${passed} passed, ${#failed[@]} failed" # module runs, plus the check of released stores
 [ ${#failed[@]} -eq 0 ]
