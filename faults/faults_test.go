@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/internal/enginetest"
 )
 
 // The load's shape.
@@ -153,7 +154,7 @@ type figures struct {
 // engine after killAfter, restarts it after downFor, runs for runAfter
 // more, then checks what the brief of the module promises. ready reports
 // whether the engine answers.
-func crashUnderLoad(t *testing.T, e *engine, sm *scs.SessionManager, ready func() error) figures {
+func crashUnderLoad(t *testing.T, e *enginetest.Engine, sm *scs.SessionManager, ready func() error) figures {
 	var panics atomic.Int64
 	var errs atomic.Int64
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
@@ -177,10 +178,10 @@ func crashUnderLoad(t *testing.T, e *engine, sm *scs.SessionManager, ready func(
 
 	time.Sleep(killAfter) // the load runs
 	killed := time.Now()
-	e.kill()
+	e.Kill()
 	time.Sleep(downFor) // the engine is down
-	e.start()
-	up := e.waitReady(30*time.Second, ready)
+	e.Start()
+	up := e.WaitReady(30*time.Second, ready)
 	time.Sleep(runAfter) // the load goes on
 	close(stop)
 	wg.Wait()
@@ -248,7 +249,7 @@ func crashUnderLoad(t *testing.T, e *engine, sm *scs.SessionManager, ready func(
 	t.Logf("%s: %d requests by %d clients; killed with SIGKILL for %v (%v until it answered again); "+
 		"%d answered 500 meanwhile, 0 hung (bound %v); first success %v and every client's %v after it answered; "+
 		"updates lost: %d; panics: %d",
-		e.name, f.requests, clients, downFor, up.Sub(killed).Round(time.Millisecond),
+		e.Name(), f.requests, clients, downFor, up.Sub(killed).Round(time.Millisecond),
 		f.outageErrors, requestTimeout, f.firstOK.Round(time.Millisecond), f.recovery.Round(time.Millisecond),
 		f.lost, f.panicked)
 	return f

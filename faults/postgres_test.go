@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/internal/enginetest"
 	"github.com/seed3bbca6c1/scs/pgxstore"
 )
 
@@ -19,8 +20,8 @@ import (
 // checks: 500s and no hangs while it is down, every client served again
 // soon after it answers, no acknowledged update lost, no panic.
 func TestPostgresKilledUnderLoad(t *testing.T) {
-	e := newPostgres(t)
-	dsn := "postgres://postgres@127.0.0.1:" + strconv.Itoa(e.port) + "/postgres?sslmode=disable&connect_timeout=2"
+	e := enginetest.NewPostgres(t)
+	dsn := "postgres://postgres@127.0.0.1:" + strconv.Itoa(e.Port()) + "/postgres?sslmode=disable&connect_timeout=2"
 	ready := readyBefore(func(ctx context.Context) error {
 		c, err := pgx.Connect(ctx, dsn)
 		if err != nil {
@@ -29,8 +30,8 @@ func TestPostgresKilledUnderLoad(t *testing.T) {
 		defer c.Close(context.Background())
 		return c.Ping(ctx)
 	})
-	e.start()
-	e.waitReady(30*time.Second, ready)
+	e.Start()
+	e.WaitReady(30*time.Second, ready)
 
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, dsn)

@@ -2,13 +2,13 @@ package faults
 
 import (
 	"context"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/gomodule/redigo/redis"
 
 	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/internal/enginetest"
 	"github.com/seed3bbca6c1/scs/redisstore"
 )
 
@@ -18,8 +18,8 @@ import (
 // every client served again soon after it answers, no acknowledged update
 // lost, no panic.
 func TestRedisKilledUnderLoad(t *testing.T) {
-	e := newRedis(t)
-	addr := "127.0.0.1:" + strconv.Itoa(e.port)
+	e := enginetest.NewRedis(t)
+	addr := e.Addr()
 	ready := readyBefore(func(ctx context.Context) error {
 		c, err := redis.DialContext(ctx, "tcp", addr)
 		if err != nil {
@@ -29,8 +29,8 @@ func TestRedisKilledUnderLoad(t *testing.T) {
 		_, err = redis.DoContext(c, ctx, "PING")
 		return err
 	})
-	e.start()
-	e.waitReady(10*time.Second, ready)
+	e.Start()
+	e.WaitReady(10*time.Second, ready)
 
 	pool := &redis.Pool{
 		MaxIdle:     clients,

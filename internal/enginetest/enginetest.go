@@ -1,4 +1,9 @@
-package faults
+// Package enginetest starts database servers of a test's own (Redis,
+// PostgreSQL) on private loopback ports, so that tests can kill, freeze and
+// restart them without disturbing the shared test servers that
+// scripts/services.sh runs. The faults module and the stores' StoreTimeout
+// tests use it.
+package enginetest
 
 import (
 	"fmt"
@@ -9,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -16,10 +22,11 @@ import (
 	"github.com/seed3bbca6c1/scs/storetest"
 )
 
-// engine is a database server this test started on a private port, with
-// its data in a temporary directory, so that it can be killed and restarted
-// without disturbing the shared test servers.
-type engine struct {
+// Engine is a database server a test started on a private loopback port,
+// with its data in a temporary directory, so that it can be killed,
+// frozen and restarted without disturbing the shared test servers. Make one
+// with NewRedis or NewPostgres, then Start it.
+type Engine struct {
 	t    *testing.T
 	name string
 	args []string            // the command line that starts the server
@@ -111,15 +118,15 @@ func nonRoot(t *testing.T) *syscall.Credential {
 
 // command returns a command for the engine's user, in its own process
 // group so that kill reaches every process of the server.
-func (e *engine) command(name string, args ...string) *exec.Cmd {
+func (e *Engine) command(name string, args ...string) *exec.Cmd {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = e.dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: e.cred}
 	return cmd
 }
 
-// start starts the server and registers its kill for the end of the test.
-func (e *engine) start() {
+// Start starts the server and registers its kill for the end of the test.
+func (e *Engine) Start() {
 	e.t.Helper()
 	log, err := os.OpenFile(filepath.Join(e.dir, e.name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o666)
 	if err != nil {
@@ -134,22 +141,71 @@ func (e *engine) start() {
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
 	e.cmd, e.done = cmd, done
-	e.t.Cleanup(e.kill)
+	e.t.Cleanup(e.Kill)
 }
 
-// kill sends SIGKILL to every process of the server (kill -9 on its
-// process group) and waits for the server process to go.
-func (e *engine) kill() {
+// Kill sends SIGKILL to every process of the server (its process group,
+// and descendants that left it: PostgreSQL's backends start sessions of
+// their own) and waits for the server process to go.
+func (e *Engine) Kill() {
 	if e.cmd == nil {
 		return
 	}
-	syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
+	e.signal(syscall.SIGKILL)
 	<-e.done
 	e.cmd = nil
 }
 
-// logTail returns the end of the server's log, for failure messages.
-func (e *engine) logTail() string {
+// signal sends sig to the server's process group and to every descendant
+// of the server process.
+func (e *Engine) signal(sig syscall.Signal) {
+	syscall.Kill(-e.cmd.Process.Pid, sig)
+	for _, pid := range descendants(e.cmd.Process.Pid) {
+		syscall.Kill(pid, sig)
+	}
+}
+
+// descendants returns the processes below pid, read from /proc.
+func descendants(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	parent := map[int]int{}
+	for _, en := range entries {
+		p, err := strconv.Atoi(en.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", en.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so read after
+		// its closing parenthesis.
+		i := strings.LastIndexByte(string(b), ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 2 {
+			continue
+		}
+		if pp, err := strconv.Atoi(f[1]); err == nil {
+			parent[p] = pp
+		}
+	}
+	var out []int
+	for p := range parent {
+		for q := parent[p]; q > 1; q = parent[q] {
+			if q == pid {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// LogTail returns the end of the server's log, for failure messages.
+func (e *Engine) LogTail() string {
 	b, _ := os.ReadFile(filepath.Join(e.dir, e.name+".log"))
 	if len(b) > 2000 {
 		b = b[len(b)-2000:]
@@ -157,9 +213,9 @@ func (e *engine) logTail() string {
 	return string(b)
 }
 
-// waitReady calls ready until it succeeds, for at most limit, and returns
+// WaitReady calls ready until it succeeds, for at most limit, and returns
 // the time it first did; it fails the test when it never does.
-func (e *engine) waitReady(limit time.Duration, ready func() error) time.Time {
+func (e *Engine) WaitReady(limit time.Duration, ready func() error) time.Time {
 	e.t.Helper()
 	deadline := time.Now().Add(limit)
 	for {
@@ -168,41 +224,43 @@ func (e *engine) waitReady(limit time.Duration, ready func() error) time.Time {
 			return time.Now()
 		}
 		if time.Now().After(deadline) {
-			e.t.Fatalf("%s not ready after %v: %v\n%s", e.name, limit, err, e.logTail())
+			e.t.Fatalf("%s not ready after %v: %v\n%s", e.name, limit, err, e.LogTail())
 		}
 		time.Sleep(20 * time.Millisecond) // polling a server that is starting
 	}
 }
 
-// newRedis returns a stopped Redis server on a private port that writes
+// NewRedis returns a stopped Redis server on a private port that writes
 // every change to its append-only file before answering (appendfsync
-// always), in a temporary directory.
-func newRedis(t *testing.T) *engine {
+// always), in a temporary directory; args are more redis-server options.
+// The program is redis-server from the PATH, or SCS_FAULTS_REDIS_SERVER.
+func NewRedis(t *testing.T, args ...string) *Engine {
 	bin := os.Getenv("SCS_FAULTS_REDIS_SERVER")
 	if bin == "" {
 		bin = "redis-server"
 	}
 	bin = need(t, "SCS_FAULTS_REDIS_SERVER", bin)
-	e := &engine{t: t, name: "redis", dir: tempDir(t, nil), port: freePort(t)}
+	e := &Engine{t: t, name: "redis", dir: tempDir(t, nil), port: freePort(t)}
 	e.args = []string{bin,
 		"--bind", "127.0.0.1", "--port", strconv.Itoa(e.port),
 		"--dir", e.dir, "--save", "",
 		"--appendonly", "yes", "--appendfsync", "always",
 		"--daemonize", "no",
 	}
+	e.args = append(e.args, args...)
 	return e
 }
 
-// newPostgres returns a stopped PostgreSQL server on a private port with
+// NewPostgres returns a stopped PostgreSQL server on a private port with
 // its default durability settings (fsync on, synchronous_commit on), on a
 // data directory freshly made by initdb. As root it runs as the user
 // "postgres".
-func newPostgres(t *testing.T) *engine {
+func NewPostgres(t *testing.T) *Engine {
 	bin := pgBin()
 	initdb := need(t, "SCS_FAULTS_PG_BIN", filepath.Join(bin, "initdb"))
 	postgres := need(t, "SCS_FAULTS_PG_BIN", filepath.Join(bin, "postgres"))
 	cred := nonRoot(t)
-	e := &engine{t: t, name: "postgres", cred: cred, dir: tempDir(t, cred), port: freePort(t)}
+	e := &Engine{t: t, name: "postgres", cred: cred, dir: tempDir(t, cred), port: freePort(t)}
 	data := filepath.Join(e.dir, "data")
 	init := e.command(initdb, "-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale", "C")
 	if out, err := init.CombinedOutput(); err != nil {
@@ -213,4 +271,32 @@ func newPostgres(t *testing.T) *engine {
 		"-k", e.dir, // its Unix socket
 	}
 	return e
+}
+
+// Name is the engine's name: "redis" or "postgres".
+func (e *Engine) Name() string { return e.name }
+
+// Port is the server's loopback port.
+func (e *Engine) Port() int { return e.port }
+
+// Addr is the server's host:port on loopback.
+func (e *Engine) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(e.port)) }
+
+// Dir is the server's working and data directory.
+func (e *Engine) Dir() string { return e.dir }
+
+// Freeze stops every process of the server with SIGSTOP, as a hung engine
+// would be: connections stay open and nothing answers. Thaw undoes it; the
+// end of the test does too.
+func (e *Engine) Freeze() {
+	e.t.Helper()
+	e.signal(syscall.SIGSTOP)
+	e.t.Cleanup(e.Thaw)
+}
+
+// Thaw resumes a frozen server with SIGCONT.
+func (e *Engine) Thaw() {
+	if e.cmd != nil {
+		e.signal(syscall.SIGCONT)
+	}
 }
