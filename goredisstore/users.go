@@ -4,43 +4,20 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/seed3bbca6c1/scs/internal/redislayout"
 )
 
-// addUserSessionSrc is AddUserSession's Lua script, which Redis runs
-// atomically on the user's sorted set KEYS[1]: it adds the token ARGV[2]
-// with the score ARGV[1], its expiry in Unix milliseconds, drops the
-// members whose expiry is ARGV[3] (now) or earlier, and makes the set
-// expire with its last member, so that a user who never comes back leaves
-// nothing behind. It is redisstore's script.
-const addUserSessionSrc = `
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if #last == 0 then
-	return 0
-end
-redis.call('PEXPIREAT', KEYS[1], last[2])
-return 1
-`
-
-// addUserSessionScript runs addUserSessionSrc.
-var addUserSessionScript = redis.NewScript(addUserSessionSrc)
+// addUserSessionScript runs redislayout.AddUserSession.
+var addUserSessionScript = redis.NewScript(redislayout.AddUserSession)
 
 // userKey returns the key of the sorted set that indexes userID's
-// sessions, which must not start with the sessions' prefix (All, here and
-// in SCS v2, would read it as a session): with a prefix that ends in
-// "session:", the prefix with "user:" in its place ("scs:user:<userID>"
-// with the default prefix); with any other prefix, "scs:user:", the prefix
-// and the ID.
+// sessions (see redislayout.UserKey).
 func (r *RedisStore) userKey(userID string) string {
-	if base, ok := strings.CutSuffix(r.prefix, "session:"); ok {
-		return base + "user:" + userID
-	}
-	return "scs:user:" + r.prefix + userID
+	return redislayout.UserKey(r.prefix, userID)
 }
 
 // AddUserSession records that the session token belongs to userID until

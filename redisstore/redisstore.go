@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/gomodule/redigo/redis"
+
+	"github.com/seed3bbca6c1/scs/internal/redislayout"
 )
 
 // DefaultPrefix is the key prefix New uses, as in SCS v2.
@@ -24,27 +26,8 @@ const DefaultPrefix = "scs:session:"
 // found is read with one MGET.
 const scanCount = 1000
 
-// compareAndSwapSrc is CompareAndSwap's Lua script, which Redis runs
-// atomically: if KEYS[1] holds ARGV[1], it sets it to ARGV[2] with
-// ARGV[3], Unix milliseconds, as its expiry (or deletes it when ARGV[3] is
-// "0", an expiry that has passed, as Commit does) and returns 1; otherwise,
-// missing key included, it returns 0.
-const compareAndSwapSrc = `
-local cur = redis.call('GET', KEYS[1])
-if cur == false or cur ~= ARGV[1] then
-	return 0
-end
-if ARGV[3] == '0' then
-	redis.call('DEL', KEYS[1])
-else
-	redis.call('SET', KEYS[1], ARGV[2])
-	redis.call('PEXPIREAT', KEYS[1], ARGV[3])
-end
-return 1
-`
-
-// compareAndSwapScript runs compareAndSwapSrc on one key.
-var compareAndSwapScript = redis.NewScript(1, compareAndSwapSrc)
+// compareAndSwapScript runs redislayout.CompareAndSwap (see CompareAndSwap).
+var compareAndSwapScript = redis.NewScript(1, redislayout.CompareAndSwap)
 
 // RedisStore is an scs session store over a redigo connection pool. It is
 // safe for concurrent use. The zero value is not usable; create one with New
