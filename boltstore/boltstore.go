@@ -124,9 +124,26 @@ func (s *BoltStore) Commit(token string, b []byte, expiry time.Time) error {
 // scs.CompareAndSwapStore, so that SessionManager.MergeConcurrent is
 // atomic.
 func (s *BoltStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
+	return s.replace(ctx, "compare and swap", token, b, expiry, func(cur []byte) bool { return bytes.Equal(cur, old) })
+}
+
+// Update stores the payload b for token until expiry, as Commit does, if
+// and only if the session exists and has not expired, checking and writing
+// in one write transaction; it reports whether it did and never creates the
+// key. A cancelled context gives an error and writes nothing. It makes the
+// store an scs.UpdateStore, so that a session destroyed or renewed by one
+// request is not written back by another.
+func (s *BoltStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	return s.replace(ctx, "update", token, b, expiry, nil)
+}
+
+// replace writes b for token until expiry, in one write transaction, if the
+// session is live and, when match is not nil, match accepts its payload;
+// it reports whether it wrote. op names the caller in errors.
+func (s *BoltStore) replace(ctx context.Context, op, token string, b []byte, expiry time.Time, match func(cur []byte) bool) (replaced bool, err error) {
 	s.runner.Start()
 	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("boltstore: compare and swap: %w", err)
+		return false, fmt.Errorf("boltstore: %s: %w", op, err)
 	}
 	val := make([]byte, expiryLen+len(b))
 	binary.BigEndian.PutUint64(val, uint64(expiry.UnixNano()))
@@ -137,47 +154,16 @@ func (s *BoltStore) CompareAndSwap(ctx context.Context, token string, old, b []b
 			return nil
 		}
 		payload, ok := live(bucket.Get([]byte(token)), time.Now().UnixNano())
-		if !ok || !bytes.Equal(payload, old) {
+		if !ok || (match != nil && !match(payload)) {
 			return nil
 		}
-		swapped = true
+		replaced = true
 		return bucket.Put([]byte(token), val)
 	})
 	if err != nil {
-		return false, fmt.Errorf("boltstore: compare and swap: %w", err)
+		return false, fmt.Errorf("boltstore: %s: %w", op, err)
 	}
-	return swapped, nil
-}
-
-// Update stores the payload b for token until expiry, as Commit does, if
-// and only if the session exists and has not expired, checking and writing
-// in one write transaction; it reports whether it did and never creates the
-// key. A cancelled context gives an error and writes nothing. It makes the
-// store an scs.UpdateStore, so that a session destroyed or renewed by one
-// request is not written back by another.
-func (s *BoltStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
-	s.runner.Start()
-	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("boltstore: update: %w", err)
-	}
-	val := make([]byte, expiryLen+len(b))
-	binary.BigEndian.PutUint64(val, uint64(expiry.UnixNano()))
-	copy(val[expiryLen:], b)
-	err = s.db.Update(func(tx *bbolt.Tx) error {
-		bucket := tx.Bucket(bucketName)
-		if bucket == nil {
-			return nil
-		}
-		if _, ok := live(bucket.Get([]byte(token)), time.Now().UnixNano()); !ok {
-			return nil
-		}
-		found = true
-		return bucket.Put([]byte(token), val)
-	})
-	if err != nil {
-		return false, fmt.Errorf("boltstore: update: %w", err)
-	}
-	return found, nil
+	return replaced, nil
 }
 
 // Delete removes the session token. Deleting a missing token is not an error.

@@ -115,30 +115,7 @@ func (s *LevelDBStore) Commit(token string, b []byte, expiry time.Time) error {
 // an scs.CompareAndSwapStore, so that SessionManager.MergeConcurrent is
 // atomic, as long as only this store writes to the database's sessions.
 func (s *LevelDBStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
-	s.runner.Start()
-	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("leveldbstore: compare and swap: %w", err)
-	}
-	val := make([]byte, expiryLen+len(b))
-	binary.BigEndian.PutUint64(val, uint64(expiry.UnixNano()))
-	copy(val[expiryLen:], b)
-	key := []byte(prefix + token)
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	cur, err := s.db.Get(key, nil)
-	if errors.Is(err, leveldb.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("leveldbstore: compare and swap: %w", err)
-	}
-	if expired(cur, time.Now().UnixNano()) || !bytes.Equal(cur[expiryLen:], old) {
-		return false, nil
-	}
-	if err := s.db.Put(key, val, nil); err != nil {
-		return false, fmt.Errorf("leveldbstore: compare and swap: %w", err)
-	}
-	return true, nil
+	return s.replace(ctx, "compare and swap", token, b, expiry, func(cur []byte) bool { return bytes.Equal(cur, old) })
 }
 
 // Update stores the payload b for token until expiry, as Commit does, if
@@ -149,9 +126,16 @@ func (s *LevelDBStore) CompareAndSwap(ctx context.Context, token string, old, b 
 // the store an scs.UpdateStore, so that a session destroyed or renewed by
 // one request is not written back by another.
 func (s *LevelDBStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	return s.replace(ctx, "update", token, b, expiry, nil)
+}
+
+// replace writes b for token until expiry, under the store's write lock, if
+// the session is live and, when match is not nil, match accepts its
+// payload; it reports whether it wrote. op names the caller in errors.
+func (s *LevelDBStore) replace(ctx context.Context, op, token string, b []byte, expiry time.Time, match func(cur []byte) bool) (replaced bool, err error) {
 	s.runner.Start()
 	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("leveldbstore: update: %w", err)
+		return false, fmt.Errorf("leveldbstore: %s: %w", op, err)
 	}
 	val := make([]byte, expiryLen+len(b))
 	binary.BigEndian.PutUint64(val, uint64(expiry.UnixNano()))
@@ -164,13 +148,13 @@ func (s *LevelDBStore) Update(ctx context.Context, token string, b []byte, expir
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("leveldbstore: update: %w", err)
+		return false, fmt.Errorf("leveldbstore: %s: %w", op, err)
 	}
-	if expired(cur, time.Now().UnixNano()) {
+	if expired(cur, time.Now().UnixNano()) || (match != nil && !match(cur[expiryLen:])) {
 		return false, nil
 	}
 	if err := s.db.Put(key, val, nil); err != nil {
-		return false, fmt.Errorf("leveldbstore: update: %w", err)
+		return false, fmt.Errorf("leveldbstore: %s: %w", op, err)
 	}
 	return true, nil
 }
