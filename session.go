@@ -297,13 +297,7 @@ func (s *SessionManager) loadAndSave(next http.Handler, header string) http.Hand
 			next.ServeHTTP(w, r) // an outer LoadAndSave of this manager saves it
 			return
 		}
-		var token string
-		if header == "" {
-			token = cookieValue(r, s.Cookie.Name, s.cookieLimit())
-		} else if v := r.Header[header]; len(v) > 0 {
-			token = v[0]
-		}
-		l, err := s.load(ctx, token)
+		l, err := s.load(ctx, s.requestToken(r, header))
 		if err != nil {
 			w.Header().Add("Vary", vary)
 			s.ErrorFunc(w, r, err)
@@ -315,6 +309,54 @@ func (s *SessionManager) loadAndSave(next http.Handler, header string) http.Hand
 		next.ServeHTTP(&l.w, sr)
 		l.w.commit()
 	})
+}
+
+// RequestToken returns the session token that LoadAndSave (header == "") or
+// LoadAndSaveHeader(header, ...) would read from r: the value of the session
+// cookie, or "" when there is none or it is longer than any token (or, with
+// a SealingStore, any sealed session); or, when header is not "", the first
+// value of the request header of that name. Pass the result to Load.
+//
+// RequestToken and CommitAndWriteToken are the building blocks of
+// middleware for other frameworks: such middleware reads the token with
+// RequestToken, loads the session with Load into the request's context,
+// and calls CommitAndWriteToken once, just before the response's status
+// line leaves.
+func (s *SessionManager) RequestToken(r *http.Request, header string) string {
+	return s.requestToken(r, http.CanonicalHeaderKey(header))
+}
+
+// requestToken is RequestToken for a header name already in canonical form.
+func (s *SessionManager) requestToken(r *http.Request, header string) string {
+	if header == "" {
+		return cookieValue(r, s.Cookie.Name, s.cookieLimit())
+	}
+	if v := r.Header[header]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// CommitAndWriteToken saves the session in r's context, if it was
+// modified, and writes its token to w's headers as LoadAndSave does, for
+// middleware written for other frameworks (see RequestToken). It must be
+// called before the response's status line is written, and once per
+// request.
+//
+// With header == "" it adds the session cookie (see WriteSessionCookie);
+// otherwise it sets the response header called header to the token, as
+// LoadAndSaveHeader does, with Cache-Control: no-store. After Destroy it
+// writes an expired cookie, or an empty header. A session that another
+// request destroyed or renewed since this one loaded it (ErrSessionGone)
+// is not saved, and nothing is written: clearing the cookie could delete
+// the one that request has just sent. An unchanged session writes nothing.
+//
+// When the store fails, CommitAndWriteToken calls ErrorFunc with w and r,
+// which answers the request, and returns false; the caller must then drop
+// the handler's response. Otherwise it returns true. Like the data
+// methods, it panics when r's context carries no session of this manager.
+func (s *SessionManager) CommitAndWriteToken(w http.ResponseWriter, r *http.Request, header string) bool {
+	return s.commitAndWriteToken(w, r, s.getSessionData(r.Context()), http.CanonicalHeaderKey(header), nil)
 }
 
 // commitAndWriteToken saves a modified session and sends its token to the

@@ -12,11 +12,8 @@ package echoscs
 
 import (
 	"bufio"
-	"errors"
 	"net"
 	"net/http"
-	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/seed3bbca6c1/scs"
@@ -52,13 +49,7 @@ func middleware(sm *scs.SessionManager, header string) echo.MiddlewareFunc {
 			r := c.Request()
 			resp := c.Response()
 			resp.Header().Add("Vary", vary)
-			var token string
-			if header == "" {
-				token = cookieValue(r, sm.Cookie.Name)
-			} else {
-				token = r.Header.Get(header)
-			}
-			ctx, err := sm.Load(r.Context(), token)
+			ctx, err := sm.Load(r.Context(), sm.RequestToken(r, header))
 			if err != nil {
 				sm.ErrorFunc(resp, r, err)
 				return nil
@@ -97,7 +88,8 @@ type writer struct {
 }
 
 // save commits a modified session and adds its cookie (or token header) to
-// the response; a destroyed session gets an expired cookie. When the store
+// the response with sm.CommitAndWriteToken, as the core's LoadAndSave does;
+// a destroyed session gets an expired cookie. When the store
 // fails, sm.ErrorFunc answers the request, and the handler's status and
 // body are dropped.
 func (w *writer) save() {
@@ -105,33 +97,9 @@ func (w *writer) save() {
 		return
 	}
 	w.done = true
-	ctx := w.r.Context()
-	var token string
-	var expiry time.Time
-	switch w.sm.Status(ctx) {
-	case scs.Modified:
-		var err error
-		if token, expiry, err = w.sm.Commit(ctx); errors.Is(err, scs.ErrSessionGone) {
-			// Another request destroyed the session or renewed its token
-			// since this one loaded it: its changes are dropped and no
-			// token goes out, as with the core's LoadAndSave.
-			return
-		} else if err != nil {
-			w.failed = true
-			w.sm.ErrorFunc(w.ResponseWriter, w.r, err)
-			return
-		}
-	case scs.Destroyed:
-	default:
-		return
+	if !w.sm.CommitAndWriteToken(w.ResponseWriter, w.r, w.header) {
+		w.failed = true
 	}
-	if w.header != "" {
-		h := w.Header()
-		h[w.header] = []string{token}
-		h.Set("Cache-Control", "no-store") // no shared cache may hand the token on
-		return
-	}
-	w.sm.WriteSessionCookie(ctx, w.ResponseWriter, token, expiry)
 }
 
 // WriteHeader saves the session, then sends the status line.
@@ -177,21 +145,3 @@ func (w *writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // Unwrap returns the writer underneath, for http.NewResponseController.
 func (w *writer) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// cookieValue returns the value of the first cookie called name, or "". It
-// scans the Cookie headers in place, without r.Cookie's allocations; a
-// token never needs unquoting, so quoted values are left as they are and
-// fail the token check in Load.
-func cookieValue(r *http.Request, name string) string {
-	for _, line := range r.Header["Cookie"] {
-		for line != "" {
-			var pair string
-			pair, line, _ = strings.Cut(line, ";")
-			k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
-			if ok && k == name {
-				return strings.TrimSpace(v)
-			}
-		}
-	}
-	return ""
-}

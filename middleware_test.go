@@ -1,0 +1,154 @@
+package scs
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// frameworkMiddleware is middleware as another framework's adapter would
+// write it with RequestToken, Load and CommitAndWriteToken (no writer
+// wrapping: the handler here writes no status line itself). It returns
+// what CommitAndWriteToken reported.
+func frameworkMiddleware(t *testing.T, s *SessionManager, header string, h http.HandlerFunc, r *http.Request) (*httptest.ResponseRecorder, bool) {
+	t.Helper()
+	w := httptest.NewRecorder()
+	ctx, err := s.Load(r.Context(), s.RequestToken(r, header))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = r.WithContext(ctx)
+	h(w, r)
+	return w, s.CommitAndWriteToken(w, r, header)
+}
+
+func TestRequestToken(t *testing.T) {
+	s := newManager(t)
+	tok := strings.Repeat("a", 43)
+	for _, c := range []struct {
+		name, header string
+		set          func(r *http.Request)
+		want         string
+	}{
+		{"no cookie", "", func(r *http.Request) {}, ""},
+		{"cookie", "", func(r *http.Request) { r.Header.Set("Cookie", "other=x; session="+tok+"; z=y") }, tok},
+		{"second Cookie header", "", func(r *http.Request) { r.Header["Cookie"] = []string{"a=b", "session=" + tok} }, tok},
+		{"first of two", "", func(r *http.Request) { r.Header.Set("Cookie", "session="+tok+"; session=other") }, tok},
+		{"quoted", "", func(r *http.Request) { r.Header.Set("Cookie", `session="`+tok+`"`) }, tok},
+		{"too long", "", func(r *http.Request) { r.Header.Set("Cookie", "session="+strings.Repeat("a", maxCookieValue+1)) }, ""},
+		{"header ignored in cookie mode", "", func(r *http.Request) { r.Header.Set("X-Session", tok) }, ""},
+		{"header", "X-Session", func(r *http.Request) { r.Header.Set("X-Session", tok) }, tok},
+		{"header name not canonical", "x-session", func(r *http.Request) { r.Header.Set("X-Session", tok) }, tok},
+		{"first header value", "X-Session", func(r *http.Request) { r.Header["X-Session"] = []string{tok, "other"} }, tok},
+		{"no header", "X-Session", func(r *http.Request) { r.Header.Set("Cookie", "session="+tok) }, ""},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		c.set(r)
+		if got := s.RequestToken(r, c.header); got != c.want {
+			t.Errorf("%s: RequestToken = %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+func TestCommitAndWriteTokenCookie(t *testing.T) {
+	s := newManager(t)
+	w, ok := frameworkMiddleware(t, s, "", put(s, "k", "v"), httptest.NewRequest("GET", "/", nil))
+	c := sessionCookie(w, "session")
+	if !ok || c == nil || c.Value == "" || w.Header().Get("Cache-Control") != `no-cache="Set-Cookie"` {
+		t.Fatalf("new session: ok %v, cookie %v, Cache-Control %q", ok, c, w.Header().Get("Cache-Control"))
+	}
+
+	// The cookie brings the session back; an unchanged session writes
+	// nothing.
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(c)
+	w, ok = frameworkMiddleware(t, s, "", getString(s, "k"), r)
+	if !ok || w.Body.String() != "v" || len(w.Header()["Set-Cookie"]) != 0 || len(w.Header()["Cache-Control"]) != 0 {
+		t.Errorf("unchanged session: ok %v, body %q, headers %v", ok, w.Body.String(), w.Header())
+	}
+
+	// Destroy sends an expired cookie.
+	r = httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(c)
+	w, ok = frameworkMiddleware(t, s, "", func(w http.ResponseWriter, r *http.Request) {
+		if err := s.Destroy(r.Context()); err != nil {
+			t.Error(err)
+		}
+	}, r)
+	if d := sessionCookie(w, "session"); !ok || d == nil || d.Value != "" || d.MaxAge >= 0 {
+		t.Errorf("after Destroy: ok %v, cookie %v", ok, d)
+	}
+}
+
+func TestCommitAndWriteTokenHeader(t *testing.T) {
+	s := newManager(t)
+	w, ok := frameworkMiddleware(t, s, "x-session", put(s, "k", "v"), httptest.NewRequest("GET", "/", nil))
+	tok := w.Header().Get("X-Session")
+	if !ok || tok == "" || w.Header().Get("Cache-Control") != "no-store" || len(w.Header()["Set-Cookie"]) != 0 {
+		t.Fatalf("new session: ok %v, headers %v", ok, w.Header())
+	}
+
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("X-Session", tok)
+	w, ok = frameworkMiddleware(t, s, "X-Session", func(w http.ResponseWriter, r *http.Request) {
+		if err := s.Destroy(r.Context()); err != nil {
+			t.Error(err)
+		}
+	}, r)
+	if v, present := w.Header()["X-Session"]; !ok || !present || len(v) != 1 || v[0] != "" || w.Header().Get("Cache-Control") != "no-store" {
+		t.Errorf("after Destroy: ok %v, headers %v", ok, w.Header())
+	}
+}
+
+func TestCommitAndWriteTokenSessionGone(t *testing.T) {
+	for _, header := range []string{"", "X-Session"} {
+		s := newManager(t)
+		a, b, _ := twoRequests(t, s)
+		if err := s.Destroy(b); err != nil { // another request logs out
+			t.Fatal(err)
+		}
+		s.Put(a, "x", 1)
+		var called bool
+		s.ErrorFunc = func(http.ResponseWriter, *http.Request, error) { called = true }
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest("GET", "/", nil).WithContext(a)
+		if ok := s.CommitAndWriteToken(w, r, header); !ok || called {
+			t.Errorf("header %q: CommitAndWriteToken = %v, ErrorFunc called %v; want true, not called", header, ok, called)
+		}
+		if len(w.Header()) != 0 {
+			t.Errorf("header %q: a session gone elsewhere wrote headers %v", header, w.Header())
+		}
+	}
+}
+
+func TestCommitAndWriteTokenStoreFailure(t *testing.T) {
+	for _, header := range []string{"", "X-Session"} {
+		s := newManager(t)
+		cs := &countingStore{Store: s.Store, fail: errors.New("store is down")}
+		s.Store = cs
+		var got error
+		s.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+			got = err
+			http.Error(w, "sorry", http.StatusServiceUnavailable)
+		}
+		w, ok := frameworkMiddleware(t, s, header, put(s, "k", "v"), httptest.NewRequest("GET", "/", nil))
+		if ok || !errors.Is(got, cs.fail) || w.Code != http.StatusServiceUnavailable {
+			t.Errorf("header %q: CommitAndWriteToken = %v, ErrorFunc got %v, code %d; want false, the store's error, 503", header, ok, got, w.Code)
+		}
+		if len(w.Header()["Set-Cookie"]) != 0 || len(w.Header()["X-Session"]) != 0 {
+			t.Errorf("header %q: a failed save wrote a token: %v", header, w.Header())
+		}
+	}
+}
+
+func TestCommitAndWriteTokenWithoutSession(t *testing.T) {
+	s := newManager(t)
+	defer func() {
+		if recover() == nil {
+			t.Error("CommitAndWriteToken without a loaded session did not panic")
+		}
+	}()
+	s.CommitAndWriteToken(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil), "")
+}
