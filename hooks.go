@@ -12,15 +12,21 @@ import (
 // write succeeded: it sends the event (see events.go) and keeps the user
 // index (see user.go) in step with the session.
 
-// saved runs after a session was saved under token until expiry: it adds
-// the session to its user's index, when it has a user and the store keeps
-// one, and sends EventCreated (created: the token was not in the store
-// before) or EventSaved.
+// saved runs after a session was saved under token until expiry: it
+// deletes the undecodable entry the session replaced, if any, adds the
+// session to its user's index, when it has a user and the store keeps one,
+// and sends EventCreated (created: the token was not in the store before)
+// or EventSaved.
 func (s *SessionManager) saved(ctx context.Context, sd *sessionData, created bool, token string, hashed bool, expiry time.Time) error {
 	sd.mu.Lock()
 	sd.fresh = false
 	user, _ := sd.values[userKey].(string)
+	bad := sd.undecodable
+	sd.undecodable = ""
 	sd.mu.Unlock()
+	if bad != "" {
+		s.deleteUndecodable(ctx, bad)
+	}
 	if ix, ok := s.Store.(UserIndexStore); ok && user != "" {
 		key := s.storeKey(token, hashed)
 		if err := s.storeFailed(ctx, key, ix.AddUserSession(ctx, user, key, expiry)); err != nil {

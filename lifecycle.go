@@ -147,7 +147,6 @@ func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, t
 		sd.changes.saved(token)
 	}
 	sd.mu.Unlock()
-	s.dropUndecodable(ctx, sd)
 	return token, expiry, s.saved(ctx, sd, created, token, hashed, expiry)
 }
 

@@ -31,19 +31,22 @@ func (s *SessionManager) loadUndecodable(ctx context.Context, token string, err 
 }
 
 // dropUndecodable deletes the entry whose data the session in sd replaced,
-// once sd has been saved or destroyed. A failure is reported to OnEvent and
-// otherwise ignored: the new session stands, and the old entry expires.
+// when sd is destroyed (saved does the same when sd is saved).
 func (s *SessionManager) dropUndecodable(ctx context.Context, sd *sessionData) {
 	sd.mu.Lock()
 	bad := sd.undecodable
 	sd.undecodable = ""
 	sd.mu.Unlock()
-	if bad == "" {
-		return
+	if bad != "" {
+		s.deleteUndecodable(ctx, bad)
 	}
-	if err := s.storeDelete(ctx, bad, false); err != nil {
-		s.emit(ctx, EventStoreError, bad, false, fmt.Errorf("scs: delete undecodable session: %w", err))
-	}
+}
+
+// deleteUndecodable deletes the entry under token whose data could not be
+// decoded. A failure is not the request's: storeDelete has reported it to
+// OnEvent, and the entry expires on its own.
+func (s *SessionManager) deleteUndecodable(ctx context.Context, token string) {
+	_ = s.storeDelete(ctx, token, false)
 }
 
 // decodeOrReport decodes b, stored under token; when it cannot, it reports
