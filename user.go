@@ -95,9 +95,10 @@ func (s *SessionManager) UserSessions(ctx context.Context, userID string) ([]str
 // error it returns the sessions deleted so far and the error.
 //
 // It does not change the session in ctx, even when it is one of the
-// user's: call Destroy for that one as well, or its next save writes it
-// back. A request of one of the user's sessions that is in flight may
-// likewise write its session back when it ends.
+// user's: call Destroy for that one as well, to clear its cookie. With a
+// store that implements UpdateStore, no request that loaded one of the
+// deleted sessions (this one or one in flight) can write it back: its save
+// is refused with ErrSessionGone. With other stores it can.
 func (s *SessionManager) DestroyUser(ctx context.Context, userID string) (int, error) {
 	keys, err := s.userKeys(ctx, userID)
 	if err != nil {

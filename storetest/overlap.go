@@ -166,12 +166,13 @@ func MergeContention(t *testing.T, st scs.Store) {
 
 // LogoutInterleavings checks, through a real HTTP server and client, that
 // a logout sticks over st: request A loads a session; while A's handler
-// waits, request B destroys the session or renews its token; then A
+// waits, request B destroys the session, renews its token, or logs its user
+// out everywhere (SetUser at login, DestroyUser); then A
 // changes the session and saves. The old token must not come back (st finds
 // nothing under it), A is answered 200 without a session cookie, B's new
 // token (after RenewToken) keeps B's data without A's change, and OnEvent
-// hears scs.EventSaveRefused. It runs the four cases: Destroy and RenewToken,
-// each with and without MergeConcurrent. The handler blocks on channels; no
+// hears scs.EventSaveRefused. It runs the six cases: Destroy, RenewToken
+// and DestroyUser, each with and without MergeConcurrent. The handler blocks on channels; no
 // case depends on timing. It skips stores that do not implement
 // scs.UpdateStore, which save as SCS v2 does and bring the token back.
 func LogoutInterleavings(t *testing.T, st scs.Store) {
@@ -180,7 +181,7 @@ func LogoutInterleavings(t *testing.T, st scs.Store) {
 		t.Skipf("%T does not implement scs.UpdateStore", st)
 	}
 	for _, merge := range []bool{false, true} {
-		for _, op := range []string{"Destroy", "RenewToken"} {
+		for _, op := range []string{"Destroy", "RenewToken", "DestroyUser"} {
 			name := op
 			if merge {
 				name += "/MergeConcurrent"
@@ -202,6 +203,11 @@ func logoutInterleaving(t *testing.T, st scs.Store, merge bool, op string) {
 		}
 		mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
 			m.Put(r.Context(), "user", "alice")
+			if op == "DestroyUser" {
+				if err := m.SetUser(r.Context(), "alice"); err != nil {
+					http.Error(w, err.Error(), http.StatusInternalServerError)
+				}
+			}
 		})
 		mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
 			close(loaded)
@@ -211,10 +217,18 @@ func logoutInterleaving(t *testing.T, st scs.Store, merge bool, op string) {
 		})
 		mux.HandleFunc("/logout", func(w http.ResponseWriter, r *http.Request) {
 			var err error
-			if op == "Destroy" {
+			switch op {
+			case "Destroy":
 				err = m.Destroy(r.Context())
-			} else if err = m.RenewToken(r.Context()); err == nil {
-				m.Put(r.Context(), "user", "bob")
+			case "RenewToken":
+				if err = m.RenewToken(r.Context()); err == nil {
+					m.Put(r.Context(), "user", "bob")
+				}
+			case "DestroyUser": // "log out everywhere", from this very session
+				var n int
+				if n, err = m.DestroyUser(r.Context(), "alice"); err == nil && n == 0 {
+					err = errors.New("DestroyUser found no session of alice")
+				}
 			}
 			if err != nil {
 				http.Error(w, err.Error(), http.StatusInternalServerError)
