@@ -183,44 +183,8 @@ func (s *FireStore) CommitCtx(ctx context.Context, token string, b []byte, expir
 // and writes nothing. It makes the store an scs.CompareAndSwapStore, so that
 // SessionManager.MergeConcurrent is atomic.
 func (s *FireStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
-	s.runner.Start()
-	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("firestore: compare and swap: %w", err)
-	}
-	if err := checkSize("compare and swap", b); err != nil {
-		return false, err
-	}
-	id, ok := docID(token)
-	if !ok {
-		return false, nil // no session can have this token
-	}
-	if b == nil {
-		b = []byte{} // an empty bytes field, never a null one
-	}
-	ref := s.Sessions.Doc(id)
-	snap, err := ref.Get(ctx)
-	if status.Code(err) == codes.NotFound {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("firestore: compare and swap: %w", err)
-	}
-	var doc sessionDoc
-	if err := snap.DataTo(&doc); err != nil {
-		return false, fmt.Errorf("firestore: compare and swap: %w", err)
-	}
-	if !time.Now().Before(doc.Expiry) || !bytes.Equal(doc.Data, old) {
-		return false, nil
-	}
-	_, err = ref.Update(ctx, []firestore.Update{{Path: "Data", Value: b}, {Path: "Expiry", Value: expiry}},
-		firestore.LastUpdateTime(snap.UpdateTime))
-	switch status.Code(err) {
-	case codes.OK:
-		return true, nil
-	case codes.FailedPrecondition, codes.NotFound:
-		return false, nil // written or deleted by someone else meanwhile
-	}
-	return false, fmt.Errorf("firestore: compare and swap: %w", err)
+	swapped, _, err = s.writeIf(ctx, "compare and swap", token, b, expiry, func(cur []byte) bool { return bytes.Equal(cur, old) })
+	return swapped, err
 }
 
 // Update stores the session token with data b and expiry, as Commit does,
@@ -234,58 +198,68 @@ func (s *FireStore) CompareAndSwap(ctx context.Context, token string, old, b []b
 // scs.UpdateStore, so that a session destroyed or renewed by one request is
 // not written back by another.
 func (s *FireStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
-	if err := checkSize("update", b); err != nil {
-		return false, err
-	}
-	s.runner.Start()
-	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("firestore: update: %w", err)
-	}
-	id, ok := docID(token)
-	if !ok {
-		return false, nil // no session can have this token
-	}
-	if b == nil {
-		b = []byte{} // an empty bytes field, never a null one
-	}
-	ref := s.Sessions.Doc(id)
-	// Read, then write on the condition that nobody wrote in between (no
-	// transaction: the emulator's transactions lock the document, and a
-	// Delete racing one times out). A lost race is read again.
 	for attempt := 0; ; attempt++ {
-		snap, err := ref.Get(ctx)
-		if status.Code(err) == codes.NotFound {
-			return false, nil
-		}
-		if err != nil {
-			return false, fmt.Errorf("firestore: update: %w", err)
-		}
-		var doc sessionDoc
-		if err := snap.DataTo(&doc); err != nil {
-			return false, fmt.Errorf("firestore: update: %w", err)
-		}
-		if !time.Now().Before(doc.Expiry) {
-			return false, nil // expired: not revived
-		}
-		_, err = ref.Update(ctx, []firestore.Update{{Path: "Data", Value: b}, {Path: "Expiry", Value: expiry}},
-			firestore.LastUpdateTime(snap.UpdateTime))
-		switch status.Code(err) {
-		case codes.OK:
-			return true, nil
-		case codes.NotFound:
-			return false, nil // deleted meanwhile
-		case codes.FailedPrecondition:
-			if attempt < maxUpdateAttempts {
-				continue // written by another request meanwhile: read again
+		found, raced, err := s.writeIf(ctx, "update", token, b, expiry, nil)
+		if !raced || attempt == maxUpdateAttempts {
+			if raced {
+				err = fmt.Errorf("firestore: update: the session kept changing under %d attempts", attempt+1)
 			}
+			return found, err
 		}
-		return false, fmt.Errorf("firestore: update: %w", err)
 	}
 }
 
 // maxUpdateAttempts bounds how often Update reads again after another
 // request wrote the session between its read and its write.
 const maxUpdateAttempts = 16
+
+// writeIf reads token's document and, when the session is live and match
+// (if not nil) accepts its data, updates it to b and expiry on the
+// condition that its update time is still the one read. It reports whether
+// it wrote, and raced when another write came between the read and the
+// update (then it wrote nothing). op names the caller in errors.
+func (s *FireStore) writeIf(ctx context.Context, op, token string, b []byte, expiry time.Time, match func(cur []byte) bool) (wrote, raced bool, err error) {
+	s.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return false, false, fmt.Errorf("firestore: %s: %w", op, err)
+	}
+	if err := checkSize(op, b); err != nil {
+		return false, false, err
+	}
+	id, ok := docID(token)
+	if !ok {
+		return false, false, nil // no session can have this token
+	}
+	if b == nil {
+		b = []byte{} // an empty bytes field, never a null one
+	}
+	ref := s.Sessions.Doc(id)
+	snap, err := ref.Get(ctx)
+	if status.Code(err) == codes.NotFound {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, fmt.Errorf("firestore: %s: %w", op, err)
+	}
+	var doc sessionDoc
+	if err := snap.DataTo(&doc); err != nil {
+		return false, false, fmt.Errorf("firestore: %s: %w", op, err)
+	}
+	if !time.Now().Before(doc.Expiry) || (match != nil && !match(doc.Data)) {
+		return false, false, nil // expired sessions are not revived
+	}
+	_, err = ref.Update(ctx, []firestore.Update{{Path: "Data", Value: b}, {Path: "Expiry", Value: expiry}},
+		firestore.LastUpdateTime(snap.UpdateTime))
+	switch status.Code(err) {
+	case codes.OK:
+		return true, false, nil
+	case codes.NotFound:
+		return false, false, nil // deleted meanwhile
+	case codes.FailedPrecondition:
+		return false, true, nil // written by someone else meanwhile
+	}
+	return false, false, fmt.Errorf("firestore: %s: %w", op, err)
+}
 
 // Delete removes the session token. Deleting a token that does not exist is
 // not an error.
