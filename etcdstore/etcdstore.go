@@ -214,47 +214,13 @@ func (e *EtcdStore) CommitCtx(ctx context.Context, token string, b []byte, expir
 // nothing. It makes the store an scs.CompareAndSwapStore, so that
 // SessionManager.MergeConcurrent is atomic.
 func (e *EtcdStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
-	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("etcdstore: compare and swap: %w", err)
-	}
 	if err := e.checkSize("compare and swap", len(old)+len(b)); err != nil {
 		return false, err
 	}
-	key := e.prefix + token
 	// etcd fails a value comparison on a missing key, so a missing or
 	// ended session is never swapped.
-	same := clientv3.Compare(clientv3.Value(key), "=", string(old))
-	now := time.Now()
-	if !expiry.After(now) {
-		res, err := e.client.Txn(ctx).If(same).Then(clientv3.OpDelete(key)).Commit()
-		if err != nil {
-			return false, fmt.Errorf("etcdstore: compare and swap: %w", err)
-		}
-		return res.Succeeded, nil
-	}
-	sec := expiry.Unix()
-	if expiry.After(time.Unix(sec, 0)) {
-		sec++
-	}
-	for attempt := 0; ; attempt++ {
-		lease, err := e.lease(ctx, sec, now)
-		if err != nil {
-			return false, fmt.Errorf("etcdstore: compare and swap: grant lease: %w", err)
-		}
-		put := clientv3.OpPut(key, string(b), clientv3.WithLease(lease))
-		res, err := e.client.Txn(ctx).If(same).Then(put).Commit()
-		if errors.Is(err, rpctypes.ErrLeaseNotFound) && attempt == 0 {
-			// As in CommitCtx: the lease is gone, so grant a new
-			// one, once. The failed transaction wrote nothing.
-			e.forget(sec, lease)
-			now = time.Now()
-			continue
-		}
-		if err != nil {
-			return false, fmt.Errorf("etcdstore: compare and swap: %w", err)
-		}
-		return res.Succeeded, nil
-	}
+	key := e.prefix + token
+	return e.writeIf(ctx, "compare and swap", key, clientv3.Compare(clientv3.Value(key), "=", string(old)), b, expiry)
 }
 
 // Update stores b as the data of the session token until expiry, as Commit
@@ -268,16 +234,22 @@ func (e *EtcdStore) Update(ctx context.Context, token string, b []byte, expiry t
 	if err := e.checkSize("update", len(b)); err != nil {
 		return false, err
 	}
-	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("etcdstore: update: %w", err)
-	}
 	key := e.prefix + token
-	exists := clientv3.Compare(clientv3.CreateRevision(key), ">", 0)
+	return e.writeIf(ctx, "update", key, clientv3.Compare(clientv3.CreateRevision(key), ">", 0), b, expiry)
+}
+
+// writeIf writes b under key until expiry (deletes key when expiry has
+// passed, as CommitCtx does) in one transaction, if cond holds, and reports
+// whether it did. op names the caller in errors.
+func (e *EtcdStore) writeIf(ctx context.Context, op, key string, cond clientv3.Cmp, b []byte, expiry time.Time) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("etcdstore: %s: %w", op, err)
+	}
 	now := time.Now()
 	if !expiry.After(now) {
-		res, err := e.client.Txn(ctx).If(exists).Then(clientv3.OpDelete(key)).Commit()
+		res, err := e.client.Txn(ctx).If(cond).Then(clientv3.OpDelete(key)).Commit()
 		if err != nil {
-			return false, fmt.Errorf("etcdstore: update: %w", err)
+			return false, fmt.Errorf("etcdstore: %s: %w", op, err)
 		}
 		return res.Succeeded, nil
 	}
@@ -288,10 +260,10 @@ func (e *EtcdStore) Update(ctx context.Context, token string, b []byte, expiry t
 	for attempt := 0; ; attempt++ {
 		lease, err := e.lease(ctx, sec, now)
 		if err != nil {
-			return false, fmt.Errorf("etcdstore: update: grant lease: %w", err)
+			return false, fmt.Errorf("etcdstore: %s: grant lease: %w", op, err)
 		}
 		put := clientv3.OpPut(key, string(b), clientv3.WithLease(lease))
-		res, err := e.client.Txn(ctx).If(exists).Then(put).Commit()
+		res, err := e.client.Txn(ctx).If(cond).Then(put).Commit()
 		if errors.Is(err, rpctypes.ErrLeaseNotFound) && attempt == 0 {
 			// As in CommitCtx: the lease is gone, so grant a new
 			// one, once. The failed transaction wrote nothing.
@@ -300,7 +272,7 @@ func (e *EtcdStore) Update(ctx context.Context, token string, b []byte, expiry t
 			continue
 		}
 		if err != nil {
-			return false, fmt.Errorf("etcdstore: update: %w", err)
+			return false, fmt.Errorf("etcdstore: %s: %w", op, err)
 		}
 		return res.Succeeded, nil
 	}
