@@ -45,39 +45,30 @@ func IdleRefresh(t *testing.T, st scs.Store) {
 		t.Cleanup(srv.Close)
 		return srv
 	}
-	get := func(srv *httptest.Server, path, token string) (string, string) {
+	fetch := func(srv *httptest.Server, path, token string) (string, string) {
 		t.Helper()
-		req, _ := http.NewRequest("GET", srv.URL+path, nil)
-		if token != "" {
-			req.AddCookie(&http.Cookie{Name: "session", Value: token})
-		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, body, err := get(srv, path, token)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s: status %d: %s", path, resp.StatusCode, body)
 		}
-		var set string
-		for _, c := range resp.Cookies() {
-			set = c.Value
-		}
-		return string(body), set
+		set, _ := sessionToken(resp)
+		return body, set
 	}
 
 	hourly := serve(2*time.Hour, time.Hour)
-	_, token := get(hourly, "/put", "")
+	_, token := fetch(hourly, "/put", "")
 	if token == "" {
 		t.Fatal("no session cookie after Put")
 	}
-	if body, set := get(hourly, "/get", token); body != "v" || set != "" {
+	if body, set := fetch(hourly, "/get", token); body != "v" || set != "" {
 		t.Errorf("read right after saving: body %q, Set-Cookie %q; want the value and no save (IdleRefreshInterval)", body, set)
 	}
 	// A longer idle timeout moves the expiry by an hour: the refresh is due.
 	due := serve(3*time.Hour, time.Second)
-	if body, set := get(due, "/get", token); body != "v" || set != token {
+	if body, set := fetch(due, "/get", token); body != "v" || set != token {
 		t.Errorf("read with a refresh due: body %q, Set-Cookie %q; want the value and a save", body, set)
 	}
 }

@@ -78,30 +78,21 @@ func OversizedSession(t *testing.T, st scs.Store, maxPayload int) {
 	mux.HandleFunc("/whoami", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, m.GetString(r.Context(), "user")) })
 	srv := httptest.NewServer(m.LoadAndSave(mux))
 	defer srv.Close()
-	get := func(path, token string) (int, string, string) {
+	fetch := func(path, token string) (int, string, string) {
 		t.Helper()
-		req, _ := http.NewRequest("GET", srv.URL+path, nil)
-		if token != "" {
-			req.AddCookie(&http.Cookie{Name: "session", Value: token})
-		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, body, err := get(srv, path, token)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		var set string
-		for _, c := range resp.Cookies() {
-			set = c.Value
-		}
-		return resp.StatusCode, string(body), set
+		set, _ := sessionToken(resp)
+		return resp.StatusCode, body, set
 	}
 
-	_, _, token := get("/login", "")
+	_, _, token := fetch("/login", "")
 	if token == "" {
 		t.Fatal("no session cookie after Put")
 	}
-	if code, _, _ := get("/big", token); code != http.StatusInternalServerError {
+	if code, _, _ := fetch("/big", token); code != http.StatusInternalServerError {
 		t.Errorf("saving a session over %d bytes: status %d, want 500", maxPayload, code)
 	}
 	mu.Lock()
@@ -109,7 +100,7 @@ func OversizedSession(t *testing.T, st scs.Store, maxPayload int) {
 		t.Errorf("save error = %v, want one wrapping scs.ErrPayloadTooLarge", saveErr)
 	}
 	mu.Unlock()
-	if code, body, _ := get("/whoami", token); code != http.StatusOK || body != "ada" {
+	if code, body, _ := fetch("/whoami", token); code != http.StatusOK || body != "ada" {
 		t.Errorf("after the refused save: status %d body %q, want the session saved before", code, body)
 	}
 }
