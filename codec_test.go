@@ -276,21 +276,21 @@ func BenchmarkCodec(b *testing.B) {
 		p := e.encode()
 		b.Run(e.name+"/encode", func(b *testing.B) {
 			b.ReportAllocs()
-			for b.Loop() {
+			for i := 0; i < b.N; i++ {
 				e.encode()
 			}
 			b.ReportMetric(float64(len(p)), "payload-bytes")
 		})
 		b.Run(e.name+"/decode", func(b *testing.B) {
 			b.ReportAllocs()
-			for b.Loop() {
+			for i := 0; i < b.N; i++ {
 				e.decode(p)
 			}
 			b.ReportMetric(float64(len(p)), "payload-bytes")
 		})
 		b.Run(e.name+"/roundtrip", func(b *testing.B) {
 			b.ReportAllocs()
-			for b.Loop() {
+			for i := 0; i < b.N; i++ {
 				e.decode(e.encode())
 			}
 			b.ReportMetric(float64(len(p)), "payload-bytes")

@@ -1,3 +1,3 @@
 module github.com/seed3bbca6c1/scs
 
-go 1.26
+go 1.23

@@ -85,14 +85,16 @@ func TestDeleteExpiredConcurrent(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	for w := range 2 {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for i := w; i < n; i += 2 {
 				tok := fmt.Sprint("tok", i)
 				s.Commit(tok, []byte("new"), future)
 				s.Find(tok)
 				s.Delete(fmt.Sprint("other", i))
 			}
-		})
+		}()
 	}
 	if err := s.DeleteExpired(context.Background()); err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ func BenchmarkAppendEncode(b *testing.B) {
 	deadline := time.Now().Add(24 * time.Hour)
 	buf := make([]byte, 0, 1024)
 	b.ReportAllocs()
-	for b.Loop() {
+	for i := 0; i < b.N; i++ {
 		AppendEncode(buf, deadline, benchValues)
 	}
 }
@@ -28,7 +28,7 @@ func BenchmarkAppendEncode(b *testing.B) {
 func BenchmarkDecode(b *testing.B) {
 	p, _ := AppendEncode(nil, time.Now().Add(24*time.Hour), benchValues)
 	b.ReportAllocs()
-	for b.Loop() {
+	for i := 0; i < b.N; i++ {
 		if _, _, ok := Decode(p); !ok {
 			b.Fatal("Decode fails")
 		}

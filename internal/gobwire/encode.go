@@ -172,8 +172,8 @@ func (e *encoder) define() {
 // time appends t as a GobEncoder: its MarshalBinary form, byte-counted.
 func (e *encoder) time(t time.Time) bool {
 	p := len(e.b)
-	b, err := t.AppendBinary(append(e.b, 0))
-	if err != nil {
+	b, ok := appendTime(append(e.b, 0), t)
+	if !ok {
 		e.b = e.b[:p]
 		return false
 	}
@@ -181,6 +181,40 @@ func (e *encoder) time(t time.Time) bool {
 	e.b[p] = byte(len(b) - p - 1) // 15 or 16
 	return true
 }
+
+// appendTime appends t in the form of time.Time's MarshalBinary, without
+// the allocation of MarshalBinary (time.Time.AppendBinary needs Go 1.24). It
+// reports false for a zone offset that form cannot carry, as MarshalBinary
+// fails for it.
+func appendTime(b []byte, t time.Time) ([]byte, bool) {
+	version, offsetMin, offsetSec := byte(1), int16(-1), int8(0)
+	if t.Location() != time.UTC {
+		_, offset := t.Zone()
+		if offset%60 != 0 {
+			version, offsetSec = 2, int8(offset%60)
+		}
+		offset /= 60
+		if offset < -32768 || offset == -1 || offset > 32767 {
+			return b, false
+		}
+		offsetMin = int16(offset)
+	}
+	sec := t.Unix() + secondsToUnix
+	nsec := int32(t.Nanosecond())
+	b = append(b, version,
+		byte(sec>>56), byte(sec>>48), byte(sec>>40), byte(sec>>32),
+		byte(sec>>24), byte(sec>>16), byte(sec>>8), byte(sec),
+		byte(nsec>>24), byte(nsec>>16), byte(nsec>>8), byte(nsec),
+		byte(offsetMin>>8), byte(offsetMin))
+	if version == 2 {
+		b = append(b, byte(offsetSec))
+	}
+	return b, true
+}
+
+// secondsToUnix is the number of seconds from January 1 of year 1 (where
+// time.Time's binary form counts from) to the Unix epoch.
+const secondsToUnix = 62135596800
 
 // head appends the interface type name and the id of a predefined type.
 func (e *encoder) head(name string, id int64) {

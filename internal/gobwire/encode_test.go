@@ -377,3 +377,30 @@ func runOtherNames() int {
 	fmt.Print("ok")
 	return 0
 }
+
+func TestAppendTimeIsMarshalBinary(t *testing.T) {
+	zones := []*time.Location{
+		time.UTC, time.Local,
+		time.FixedZone("east", 5*3600+30*60),
+		time.FixedZone("west", -8*3600),
+		time.FixedZone("seconds", 3600+17),
+		time.FixedZone("minus-seconds", -(2*3600 + 59)),
+	}
+	times := []time.Time{{}, time.Unix(0, 0), time.Unix(1e9, 123456789), time.Now(), time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)}
+	for _, tm := range times {
+		for _, z := range zones {
+			in := tm.In(z)
+			want, err := in.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := appendTime([]byte("x"), in)
+			if !ok || string(got) != "x"+string(want) {
+				t.Errorf("appendTime(%v) = %x, %v; MarshalBinary gives %x", in, got, ok, want)
+			}
+		}
+	}
+	if _, ok := appendTime(nil, time.Now().In(time.FixedZone("bad", -60))); ok {
+		t.Error("appendTime accepted a zone offset of -1 minute, which MarshalBinary refuses")
+	}
+}

@@ -161,7 +161,7 @@ func BenchmarkFind(b *testing.B, s scs.Store, data []byte) {
 	if err := s.Commit(tok, data, time.Now().Add(time.Hour)); err != nil {
 		b.Fatal(err)
 	}
-	for b.Loop() {
+	for i := 0; i < b.N; i++ {
 		if _, found, err := s.Find(tok); err != nil || !found {
 			b.Fatalf("Find = %v, %v", found, err)
 		}
@@ -173,7 +173,7 @@ func BenchmarkFind(b *testing.B, s scs.Store, data []byte) {
 func BenchmarkCommit(b *testing.B, s scs.Store, data []byte) {
 	tok := storetest.Token(b)
 	expiry := time.Now().Add(time.Hour)
-	for b.Loop() {
+	for i := 0; i < b.N; i++ {
 		if err := s.Commit(tok, data, expiry); err != nil {
 			b.Fatal(err)
 		}
