@@ -43,14 +43,18 @@ func cookieValue(r *http.Request, name string, limit int) string {
 	return ""
 }
 
-// check reports why browsers, or net/http, would drop a cookie written with
-// c's settings, or returns nil: a name that is not a valid cookie name (net/http
-// would write an empty Set-Cookie header), an invalid Path or Domain, the
-// __Host- prefix without Secure, with a Path other than "/" or with a
-// Domain, the __Secure- prefix without Secure, and SameSite=None or
+// Valid reports why browsers, or net/http, would drop a cookie written
+// with c's settings, or returns nil: a name that is not a valid cookie name
+// (net/http would write an empty Set-Cookie header), an invalid Path or
+// Domain, the __Host- prefix without Secure, with a Path other than "/" or
+// with a Domain, the __Secure- prefix without Secure, and SameSite=None or
 // Partitioned without Secure. Browsers match the prefixes without regard to
-// case, and so does check.
-func (c SessionCookie) check() error {
+// case, and so does Valid. The error's message starts with "scs: ".
+//
+// [SessionManager.LoadAndSave] panics with this error, and middleware for
+// other frameworks should refuse such settings the same way when it is
+// built.
+func (c SessionCookie) Valid() error {
 	hc := http.Cookie{Name: c.Name, Value: "x", Path: c.Path, Domain: c.Domain, Secure: c.Secure, Partitioned: c.Partitioned}
 	if err := hc.Valid(); err != nil {
 		return fmt.Errorf("scs: invalid session cookie settings (Name %q, Path %q, Domain %q): %w", c.Name, c.Path, c.Domain, err)

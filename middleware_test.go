@@ -152,3 +152,56 @@ func TestCommitAndWriteTokenWithoutSession(t *testing.T) {
 	}()
 	s.CommitAndWriteToken(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil), "")
 }
+
+// TestNilManagerWrapsWithoutPanic builds routes as SCS v2 applications do
+// in tests, with a nil manager: wrapping must not panic, routes outside
+// the middleware answer, and a request that reaches the middleware panics
+// with a message naming the cause (SCS v2 panics there too, on a nil
+// dereference).
+func TestNilManagerWrapsWithoutPanic(t *testing.T) {
+	var s *SessionManager
+	mux := http.NewServeMux()
+	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+	mux.Handle("/cookie", s.LoadAndSave(ok))
+	mux.Handle("/header", s.LoadAndSaveHeader("X-Session", ok))
+	use := s.LoadAndSave // a method value, as in chi's r.Use(sm.LoadAndSave)
+	mux.Handle("/used", use(ok))
+
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, httptest.NewRequest("GET", "/health", nil))
+	if w.Body.String() != "ok" {
+		t.Fatalf("/health answered %d %q", w.Code, w.Body)
+	}
+	for _, path := range []string{"/cookie", "/header", "/used"} {
+		func() {
+			defer func() {
+				if msg, _ := recover().(string); !strings.Contains(msg, "nil *SessionManager") {
+					t.Errorf("%s: panic %q, want one naming the nil manager", path, msg)
+				}
+			}()
+			mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
+		}()
+	}
+}
+
+func TestSessionCookieValid(t *testing.T) {
+	good := New().Cookie
+	if err := good.Valid(); err != nil {
+		t.Fatalf("New's cookie settings: %v", err)
+	}
+	for _, c := range []struct {
+		name string
+		set  func(c *SessionCookie)
+	}{
+		{"SameSite=None without Secure", func(c *SessionCookie) { c.SameSite = http.SameSiteNoneMode }},
+		{"__Host- without Secure", func(c *SessionCookie) { c.Name = "__Host-s" }},
+		{"invalid name", func(c *SessionCookie) { c.Name = "a b" }},
+	} {
+		bad := good
+		c.set(&bad)
+		if err := bad.Valid(); err == nil || !strings.HasPrefix(err.Error(), "scs: ") {
+			t.Errorf("%s: Valid() = %v, want an error starting scs:", c.name, err)
+		}
+	}
+}

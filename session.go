@@ -138,8 +138,9 @@ type SessionManager struct {
 // non-persistent cookie with no attributes and no name, which LoadAndSave
 // refuses; New sets the defaults listed on each field.
 //
-// LoadAndSave checks the settings when it is called and panics, with a
-// message starting "scs: ", on any that browsers would silently drop: an
+// LoadAndSave checks the settings when it is called (see [SessionCookie.Valid])
+// and panics, with a message starting "scs: ", on any that browsers would
+// silently drop: an
 // invalid Name, Path or Domain, a __Host- name without Secure, with a Path
 // other than "/" or with a Domain, a __Secure- name without Secure, and
 // SameSite=None or Partitioned without Secure. It never changes them.
@@ -256,12 +257,18 @@ func NewSession() *SessionManager {
 //
 // LoadAndSave checks the Cookie settings once, when it is called, and
 // panics with a message starting "scs: " when browsers or net/http would
-// drop the cookie they describe (see SessionCookie), as http.ServeMux
-// panics on a bad pattern: a mistake that would log every user out
-// silently shows at start-up instead. It does not change the settings.
+// drop the cookie they describe (see [SessionCookie.Valid]), as
+// http.ServeMux panics on a bad pattern: a mistake that would log every
+// user out silently shows at start-up instead. It does not change the
+// settings, and it reads nothing else of the manager until a request
+// arrives, as in SCS v2: wrapping handlers with a nil manager, as tests
+// that build a whole route table often do, does not panic; a request that
+// reaches the wrapped handler then does, with a message that says so.
 func (s *SessionManager) LoadAndSave(next http.Handler) http.Handler {
-	if err := s.Cookie.check(); err != nil {
-		panic(err.Error())
+	if s != nil {
+		if err := s.Cookie.Valid(); err != nil {
+			panic(err.Error())
+		}
 	}
 	return s.loadAndSave(next, "")
 }
@@ -291,6 +298,9 @@ func (s *SessionManager) loadAndSave(next http.Handler, header string) http.Hand
 		vary = header
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s == nil {
+			panic("scs: a request reached LoadAndSave of a nil *SessionManager; create the manager with scs.New before serving")
+		}
 		ctx := r.Context()
 		if _, ok := ctx.Value(s.contextKey).(*sessionData); ok {
 			w.Header().Add("Vary", vary)
