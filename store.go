@@ -86,17 +86,28 @@ type CompareAndSwapStore interface {
 
 // SealingStore is a Store that keeps a session's data in its token rather
 // than on the server: the client carries it, as in a cookie-based session
-// (cookiestore.CookieStore). Find opens a token made by Seal; Commit and
-// Delete are not called. With such a store every save makes a new token, a
-// token is not limited to 43 characters, and HashTokenInStore,
+// (cookiestore.CookieStore). With such a store every save makes a new token
+// with Seal, and Load opens a token with Open instead of calling Find; Find
+// and Commit are not called, and Delete (by Destroy and RenewToken) may do
+// nothing. A token is not limited to 43 characters, and HashTokenInStore,
 // MergeConcurrent, MergeSession and Iterate do not apply.
+//
+// The manager passes Seal and Open its Cookie.Name as name, whether the
+// token travels in the cookie (LoadAndSave), in a header (LoadAndSaveHeader)
+// or through Load and Commit, so that a store can bind a token to the
+// cookie it was made for: a token sealed for one name must not open under
+// another.
 type SealingStore interface {
 	Store
 
-	// Seal returns a token that carries b until expiry. Find(token) must
-	// return b until then, and found=false after, or for any token it did
-	// not make.
-	Seal(b []byte, expiry time.Time) (token string, err error)
+	// Seal returns a token that carries b until expiry, for the cookie
+	// called name. Open(name, token) must return b and expiry until then.
+	Seal(name string, b []byte, expiry time.Time) (token string, err error)
+
+	// Open returns the data and expiry that Seal(name, ...) sealed in
+	// token. found is false, and err nil, for an expired token, and for
+	// any token that Seal did not make for name.
+	Open(name, token string) (b []byte, expiry time.Time, found bool, err error)
 }
 
 // maxSealedToken bounds the tokens a SealingStore is asked to open: what a
@@ -185,8 +196,12 @@ func (s *SessionManager) storeFind(ctx context.Context, token string, hashed boo
 
 // storeFindExpiry is storeFind that also returns the stored expiry when the
 // manager needs it (IdleRefreshInterval) and the store can tell it; the
-// expiry is zero otherwise.
+// expiry is zero otherwise. A SealingStore's token is opened with Open
+// (storeOpen), which always tells the expiry.
 func (s *SessionManager) storeFindExpiry(ctx context.Context, token string) ([]byte, time.Time, bool, error) {
+	if s.sealing() {
+		return s.storeOpen(ctx, token)
+	}
 	if s.IdleTimeout > 0 && s.IdleRefreshInterval > 0 {
 		key := s.storeKey(token, false)
 		switch st := s.Store.(type) {
@@ -260,9 +275,17 @@ func (s *SessionManager) sealing() bool {
 	return ok
 }
 
-// storeSeal is commit for a SealingStore: the token is the sealed data.
+// storeSeal is commit for a SealingStore: the token is the sealed data,
+// bound to the cookie's name.
 func (s *SessionManager) storeSeal(b []byte, expiry time.Time) (string, error) {
-	return s.Store.(SealingStore).Seal(b, expiry)
+	return s.Store.(SealingStore).Seal(s.Cookie.Name, b, expiry)
+}
+
+// storeOpen is storeFindExpiry for a SealingStore: it opens token for the
+// cookie's name and returns the data and expiry sealed in it.
+func (s *SessionManager) storeOpen(ctx context.Context, token string) ([]byte, time.Time, bool, error) {
+	b, expiry, found, err := s.Store.(SealingStore).Open(s.Cookie.Name, token)
+	return b, expiry, found, s.storeFailed(ctx, token, err)
 }
 
 // storeUpdate is UpdateStore.Update for token, bounded by StoreTimeout.

@@ -223,16 +223,17 @@ func TestExpiredTokenIsNotFound(t *testing.T) {
 	s := mustNew(t, key1)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	s.now = func() time.Time { return now }
-	tok, err := s.Seal([]byte("data"), now.Add(time.Hour))
+	tok, err := s.Seal("session", []byte("data"), now.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b, found, err := s.Find(tok); err != nil || !found || string(b) != "data" {
-		t.Fatalf("Find = %q %v %v", b, found, err)
+	b, expiry, found, err := s.Open("session", tok)
+	if err != nil || !found || string(b) != "data" || !expiry.Equal(now.Add(time.Hour)) {
+		t.Fatalf("Open = %q %v %v %v", b, expiry, found, err)
 	}
 	now = now.Add(time.Hour)
-	if _, found, err := s.Find(tok); err != nil || found {
-		t.Fatalf("Find after expiry = %v %v, want not found", found, err)
+	if _, _, found, err := s.Open("session", tok); err != nil || found {
+		t.Fatalf("Open after expiry = %v %v, want not found", found, err)
 	}
 }
 
@@ -243,19 +244,19 @@ func TestNewRejectsBadKeys(t *testing.T) {
 		}
 	}
 	var zero CookieStore
-	if _, err := zero.Seal(nil, time.Now().Add(time.Hour)); err == nil {
+	if _, err := zero.Seal("session", nil, time.Now().Add(time.Hour)); err == nil {
 		t.Error("the zero CookieStore sealed")
 	}
 }
 
-func FuzzFind(f *testing.F) {
+func FuzzOpen(f *testing.F) {
 	s, _ := New(key1)
-	tok, _ := s.Seal([]byte("payload"), time.Now().Add(time.Hour))
+	tok, _ := s.Seal("session", []byte("payload"), time.Now().Add(time.Hour))
 	f.Add(tok)
 	f.Add("")
 	f.Add("AQ")
 	f.Fuzz(func(t *testing.T, token string) {
-		b, found, err := s.Find(token)
+		b, _, found, err := s.Open("session", token)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,16 +11,19 @@ import (
 	"github.com/seed3bbca6c1/scs/cookiestore"
 )
 
-// Sessions sealed in the cookie: no database, the same manager API.
+// Sessions sealed in the cookie: no database, the same manager API. Each
+// cookie is bound to its name ("session", the manager's Cookie.Name) and to
+// the store's label, so that another manager or application sharing the
+// secret cannot be handed it.
 func Example() {
-	key := make([]byte, 32) // in production: a secret from configuration
-	rand.Read(key)
-	store, err := cookiestore.New(key)
+	secret := make([]byte, 32) // in production: a secret from configuration
+	rand.Read(secret)
+	store, err := cookiestore.NewFromSecret(secret) // or New(aesKey)
 	if err != nil {
 		panic(err)
 	}
 	sessionManager := scs.New()
-	sessionManager.Store = store
+	sessionManager.Store = store.WithLabel("example-app")
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/put", func(w http.ResponseWriter, r *http.Request) {
