@@ -20,9 +20,10 @@ func (r *RedisStore) userKey(userID string) string {
 }
 
 // AddUserSession records that the session token belongs to userID until
-// expiry, in the sorted set at "scs:user:<userID>" (see the README), with
-// the expiry in Unix milliseconds as the token's score, in one round trip.
-// With RemoveUserSessions and UserSessions it makes the store an
+// expiry, in the sorted set at "scs:user:<userID>" with the ID escaped
+// (see the README and redislayout.UserKey), with the expiry in Unix
+// milliseconds as the token's score, in one round trip. With
+// RemoveUserSessions and UserSessions it makes the store an
 // scs.UserIndexStore, so that SessionManager.UserSessions and DestroyUser
 // cost in proportion to one user's sessions.
 func (r *RedisStore) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {

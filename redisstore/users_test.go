@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,18 +14,18 @@ import (
 
 // TestUserIndexLayout checks the README's layout of the index of user
 // sessions: a sorted set beside the sessions, at the prefix without
-// "session:" plus "user:<userID>", scored by expiry in Unix milliseconds,
-// expiring with its last member.
+// "session:" plus "user:<userID>" (the ID escaped), scored by expiry in
+// Unix milliseconds, expiring with its last member.
 func TestUserIndexLayout(t *testing.T) {
 	pool := testPool(t)
 	base := testPrefix(t, pool)
 	st := NewWithPrefix(pool, base+"session:")
-	user, tok := "alice", storetest.Token(t)
+	user, tok := "alice@example.com/{1}", storetest.Token(t)
 	expiry := time.Now().Add(time.Hour).Truncate(time.Millisecond)
 	if err := st.AddUserSession(context.Background(), user, tok, expiry); err != nil {
 		t.Fatal(err)
 	}
-	key := base + "user:" + user
+	key := base + "user:alice@example.com%2F%7B1%7D"
 	score, err := redis.Int64(do(t, pool, "ZSCORE", key, tok), nil)
 	if err != nil || score != expiry.UnixMilli() {
 		t.Fatalf("ZSCORE %s %s = %d, %v; want %d", key, tok, score, err, expiry.UnixMilli())
@@ -33,22 +34,23 @@ func TestUserIndexLayout(t *testing.T) {
 	if err != nil || at != expiry.UnixMilli() {
 		t.Fatalf("PEXPIRETIME %s = %d, %v; want %d", key, at, err, expiry.UnixMilli())
 	}
-	if n, _ := redis.Int(do(t, pool, "EXISTS", base+"session:user:"+user), nil); n != 0 {
+	if n, _ := redis.Int(do(t, pool, "EXISTS", base+"session:"+strings.TrimPrefix(key, base)), nil); n != 0 {
 		t.Fatal("the index was written under the sessions' prefix")
 	}
 }
 
 // TestUserIndexBesideOtherPrefixes checks that with a prefix that does not
-// end in "session:" the index lives at "scs:user:" + prefix + userID,
-// outside the sessions' prefix, so that All never meets it.
+// end in "session:" the index lives at "scs:user:[" + escaped prefix +
+// "]:" + escaped userID, outside the sessions' prefix, so that All never
+// meets it.
 func TestUserIndexBesideOtherPrefixes(t *testing.T) {
 	pool := testPool(t)
 	prefix := testPrefix(t, pool)
 	st := NewWithPrefix(pool, prefix)
-	key := "scs:user:" + prefix + "alice"
+	key := "scs:user:[" + strings.ReplaceAll(prefix, ":", "%3A") + "]:alice%3A1"
 	t.Cleanup(func() { do(t, pool, "DEL", key) })
 	tok := storetest.Token(t)
-	if err := st.AddUserSession(context.Background(), "alice", tok, time.Now().Add(time.Hour)); err != nil {
+	if err := st.AddUserSession(context.Background(), "alice:1", tok, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := redis.Int(do(t, pool, "ZCARD", key), nil); n != 1 {
@@ -68,4 +70,70 @@ func TestLogoutEverywhereAcrossProcesses(t *testing.T) {
 	a, b := scs.New(), scs.New()
 	a.Store, b.Store = NewWithPrefix(pool, prefix), NewWithPrefix(testPool(t), prefix)
 	storetest.LogoutEverywhere(t, a, b)
+}
+
+// TestUserIndexPrefixCollision checks that two stores with different
+// prefixes on one Redis keep their users' indexes apart even when a user ID
+// of one is the other's prefix plus a user ID of the other: each manager's
+// DestroyUser deletes only its own store's session. (The first layout gave
+// both users of the first case the key "scs:user:app1:bob-…", and both of
+// the second "scs:user:scs:app1:bob-…".)
+func TestUserIndexPrefixCollision(t *testing.T) {
+	pool := testPool(t)
+	suffix := storetest.Token(t)[:8]
+	for _, c := range []struct{ prefixA, userA, prefixB, userB string }{
+		{"scs:session:", "app1:bob-" + suffix, "app1:", "bob-" + suffix},
+		{"scs:", "app1:bob-" + suffix, "scs:app1:", "bob-" + suffix},
+		{"scs:", "app1:bob-" + suffix, "app1:", "bob-" + suffix},
+	} {
+		t.Run(c.prefixA+c.userA+"|"+c.prefixB+c.userB, func(t *testing.T) {
+			a, b := NewWithPrefix(pool, c.prefixA), NewWithPrefix(pool, c.prefixB)
+			checkUserIndexApart(t, a, c.userA, b, c.userB)
+		})
+	}
+}
+
+// checkUserIndexApart gives userA a session in a and userB one in b, then
+// checks that each manager lists and destroys only its own user's session.
+func checkUserIndexApart(t *testing.T, a *RedisStore, userA string, b *RedisStore, userB string) {
+	t.Helper()
+	ctx := context.Background()
+	expiry := time.Now().Add(time.Minute)
+	tokA, tokB := storetest.Token(t), storetest.Token(t)
+	for _, e := range []struct {
+		st          *RedisStore
+		user, token string
+	}{{a, userA, tokA}, {b, userB, tokB}} {
+		st, user, token := e.st, e.user, e.token
+		if err := st.Commit(token, []byte("data"), expiry); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.AddUserSession(ctx, user, token, expiry); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			st.Delete(token)
+			st.RemoveUserSessions(ctx, user, []string{token})
+		})
+	}
+	smA, smB := scs.New(), scs.New()
+	smA.Store, smB.Store = a, b
+	if ids, err := smA.UserSessions(ctx, userA); err != nil || len(ids) != 1 {
+		t.Fatalf("UserSessions(%q) on %q = %q, %v; want one session", userA, a.prefix, ids, err)
+	}
+	if n, err := smA.DestroyUser(ctx, userA); err != nil || n != 1 {
+		t.Fatalf("DestroyUser(%q) on %q = %d, %v; want 1", userA, a.prefix, n, err)
+	}
+	if _, found, _ := a.Find(tokA); found {
+		t.Errorf("DestroyUser(%q) on %q left its session", userA, a.prefix)
+	}
+	if _, found, _ := b.Find(tokB); !found {
+		t.Fatalf("DestroyUser(%q) on %q deleted the session of %q on %q", userA, a.prefix, userB, b.prefix)
+	}
+	if n, err := smB.DestroyUser(ctx, userB); err != nil || n != 1 {
+		t.Fatalf("DestroyUser(%q) on %q = %d, %v; want 1", userB, b.prefix, n, err)
+	}
+	if _, found, _ := b.Find(tokB); found {
+		t.Errorf("DestroyUser(%q) on %q left its session", userB, b.prefix)
+	}
 }

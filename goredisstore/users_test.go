@@ -1,0 +1,119 @@
+package goredisstore
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/storetest"
+)
+
+// TestUserIndexLayout checks the README's layout of the index of user
+// sessions, which is redisstore's: a sorted set at the prefix without
+// "session:" plus "user:<userID>" (the ID escaped), or at "scs:user:[" +
+// escaped prefix + "]:" + escaped ID for other prefixes, scored by expiry in
+// Unix milliseconds.
+func TestUserIndexLayout(t *testing.T) {
+	c := testClient(t)
+	base := testPrefix(t, c)
+	ctx := context.Background()
+	expiry := time.Now().Add(time.Hour).Truncate(time.Millisecond)
+	for prefix, key := range map[string]string{
+		base + "session:": base + "user:alice%3A%7B1%7D",
+		base:              "scs:user:[" + strings.ReplaceAll(base, ":", "%3A") + "]:alice%3A%7B1%7D",
+	} {
+		st := NewWithPrefix(c, prefix)
+		tok := storetest.Token(t)
+		if err := st.AddUserSession(ctx, "alice:{1}", tok, expiry); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Del(ctx, key) })
+		if score, err := c.ZScore(ctx, key, tok).Result(); err != nil || int64(score) != expiry.UnixMilli() {
+			t.Fatalf("ZSCORE %s %s = %v, %v; want %d", key, tok, score, err, expiry.UnixMilli())
+		}
+	}
+}
+
+// TestUserIndexPrefixCollision checks that two stores with different
+// prefixes on one Redis keep their users' indexes apart even when a user ID
+// of one is the other's prefix plus a user ID of the other: each manager's
+// DestroyUser deletes only its own store's session. (The first layout gave
+// both users of the first case the key "scs:user:app1:bob-…", and both of
+// the second "scs:user:scs:app1:bob-…".)
+func TestUserIndexPrefixCollision(t *testing.T) {
+	c := testClient(t)
+	checkUserIndexPrefixCollision(t, func(prefix string) *RedisStore { return NewWithPrefix(c, prefix) })
+}
+
+// TestUserIndexPrefixCollisionCluster is TestUserIndexPrefixCollision on
+// a Redis Cluster.
+func TestUserIndexPrefixCollisionCluster(t *testing.T) {
+	addrs := strings.Split(storetest.Server(t, clusterEnv, clusterAddrs, func(seeds string) error {
+		return storetest.Dial(strings.Split(seeds, ",")[0])
+	}), ",")
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	t.Cleanup(func() { c.Close() })
+	checkUserIndexPrefixCollision(t, func(prefix string) *RedisStore { return NewUniversalWithPrefix(c, prefix) })
+}
+
+func checkUserIndexPrefixCollision(t *testing.T, newStore func(prefix string) *RedisStore) {
+	suffix := storetest.Token(t)[:8]
+	for _, c := range []struct{ prefixA, userA, prefixB, userB string }{
+		{"scs:session:", "app1:bob-" + suffix, "app1:", "bob-" + suffix},
+		{"scs:", "app1:bob-" + suffix, "scs:app1:", "bob-" + suffix},
+		{"scs:", "app1:bob-" + suffix, "app1:", "bob-" + suffix},
+	} {
+		t.Run(c.prefixA+c.userA+"|"+c.prefixB+c.userB, func(t *testing.T) {
+			checkUserIndexApart(t, newStore(c.prefixA), c.userA, newStore(c.prefixB), c.userB)
+		})
+	}
+}
+
+// checkUserIndexApart gives userA a session in a and userB one in b, then
+// checks that each manager lists and destroys only its own user's session.
+func checkUserIndexApart(t *testing.T, a *RedisStore, userA string, b *RedisStore, userB string) {
+	t.Helper()
+	ctx := context.Background()
+	expiry := time.Now().Add(time.Minute)
+	tokA, tokB := storetest.Token(t), storetest.Token(t)
+	for _, e := range []struct {
+		st          *RedisStore
+		user, token string
+	}{{a, userA, tokA}, {b, userB, tokB}} {
+		st, user, token := e.st, e.user, e.token
+		if err := st.Commit(token, []byte("data"), expiry); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.AddUserSession(ctx, user, token, expiry); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			st.Delete(token)
+			st.RemoveUserSessions(ctx, user, []string{token})
+		})
+	}
+	smA, smB := scs.New(), scs.New()
+	smA.Store, smB.Store = a, b
+	if ids, err := smA.UserSessions(ctx, userA); err != nil || len(ids) != 1 {
+		t.Fatalf("UserSessions(%q) on %q = %q, %v; want one session", userA, a.prefix, ids, err)
+	}
+	if n, err := smA.DestroyUser(ctx, userA); err != nil || n != 1 {
+		t.Fatalf("DestroyUser(%q) on %q = %d, %v; want 1", userA, a.prefix, n, err)
+	}
+	if _, found, _ := a.Find(tokA); found {
+		t.Errorf("DestroyUser(%q) on %q left its session", userA, a.prefix)
+	}
+	if _, found, _ := b.Find(tokB); !found {
+		t.Fatalf("DestroyUser(%q) on %q deleted the session of %q on %q", userA, a.prefix, userB, b.prefix)
+	}
+	if n, err := smB.DestroyUser(ctx, userB); err != nil || n != 1 {
+		t.Fatalf("DestroyUser(%q) on %q = %d, %v; want 1", userB, b.prefix, n, err)
+	}
+	if _, found, _ := b.Find(tokB); found {
+		t.Errorf("DestroyUser(%q) on %q left its session", userB, b.prefix)
+	}
+}
