@@ -27,8 +27,21 @@ func userStatements(users string) sqlstore.UserStatements {
 // With RemoveUserSessions and UserSessions it makes the store an
 // scs.UserIndexStore, so that SessionManager.UserSessions and DestroyUser
 // cost in proportion to one user's sessions.
+//
+// Without that table, the error names it and the README's section that
+// creates it.
 func (m *MySQLStore) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
 	return m.store.AddUserSession(ctx, userID, token, expiry)
+}
+
+// CheckUserIndex returns nil when the table sessions_users exists, and
+// otherwise an error that names it and the README's section that creates
+// it. It asks the database once, with a statement that reads no row, until
+// the table is there (or AddUserSession succeeded); after that it returns
+// nil without a round trip. It writes nothing, so that a session manager
+// can call it before it saves a session that has a user.
+func (m *MySQLStore) CheckUserIndex(ctx context.Context) error {
+	return m.store.CheckUserIndex(ctx)
 }
 
 // RemoveUserSessions removes tokens from userID's index, in one statement.

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -40,9 +41,11 @@ type Config struct {
 // concurrent use. Create one with New, NewWithCleanupInterval or
 // NewWithConfig; the zero value is not usable.
 type PostgresStore struct {
-	pool   *pgxpool.Pool
-	runner *cleanup.Runner
-	sql    sqlstore.Statements // PostgreSQL's, as postgresstore sends them
+	pool    *pgxpool.Pool
+	runner  *cleanup.Runner
+	sql     sqlstore.Statements // PostgreSQL's, as postgresstore sends them
+	table   string              // the sessions table, as the statements name it
+	indexed atomic.Bool         // AddUserSession or CheckUserIndex succeeded: the index table exists
 }
 
 // New returns a store on the table "sessions" of the pool's database. Its
@@ -63,10 +66,8 @@ func NewWithCleanupInterval(pool *pgxpool.Pool, cleanupInterval time.Duration) *
 // cfg.TableName is not a valid table name, which keeps it out of the SQL
 // text unchecked.
 func NewWithConfig(pool *pgxpool.Pool, cfg Config) *PostgresStore {
-	p := &PostgresStore{
-		pool: pool,
-		sql:  sqlstore.PostgresStatements(sqlstore.TableName("pgxstore", cfg.TableName)),
-	}
+	table := sqlstore.TableName("pgxstore", cfg.TableName)
+	p := &PostgresStore{pool: pool, sql: sqlstore.PostgresStatements(table), table: table}
 	p.runner = cleanup.New(cfg.CleanUpInterval, p.deleteExpired)
 	return p
 }
@@ -81,14 +82,14 @@ func (p *PostgresStore) Find(token string) (b []byte, found bool, err error) {
 func (p *PostgresStore) FindCtx(ctx context.Context, token string) (b []byte, found bool, err error) {
 	p.runner.Start()
 	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("pgxstore: find: %w", err)
+		return nil, false, p.errorf("find", err)
 	}
 	err = p.pool.QueryRow(ctx, p.sql.Find, token).Scan(&b)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("pgxstore: find: %w", err)
+		return nil, false, p.errorf("find", err)
 	}
 	return b, true, nil
 }
@@ -105,14 +106,14 @@ func (p *PostgresStore) FindExpiry(token string) (b []byte, expiry time.Time, fo
 func (p *PostgresStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
 	p.runner.Start()
 	if err := ctx.Err(); err != nil {
-		return nil, time.Time{}, false, fmt.Errorf("pgxstore: find expiry: %w", err)
+		return nil, time.Time{}, false, p.errorf("find expiry", err)
 	}
 	err = p.pool.QueryRow(ctx, p.sql.FindExpiry, token).Scan(&b, &expiry)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, time.Time{}, false, nil
 	}
 	if err != nil {
-		return nil, time.Time{}, false, fmt.Errorf("pgxstore: find expiry: %w", err)
+		return nil, time.Time{}, false, p.errorf("find expiry", err)
 	}
 	if b == nil {
 		b = []byte{}
@@ -130,13 +131,13 @@ func (p *PostgresStore) Commit(token string, b []byte, expiry time.Time) error {
 func (p *PostgresStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	p.runner.Start()
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("pgxstore: commit: %w", err)
+		return p.errorf("commit", err)
 	}
 	if b == nil {
 		b = []byte{} // nil would be NULL, and data is NOT NULL
 	}
 	if _, err := p.pool.Exec(ctx, p.sql.Commit, token, b, expiry); err != nil {
-		return fmt.Errorf("pgxstore: commit: %w", err)
+		return p.errorf("commit", err)
 	}
 	return nil
 }
@@ -150,7 +151,7 @@ func (p *PostgresStore) CommitCtx(ctx context.Context, token string, b []byte, e
 func (p *PostgresStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
 	p.runner.Start()
 	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("pgxstore: compare and swap: %w", err)
+		return false, p.errorf("compare and swap", err)
 	}
 	if b == nil {
 		b = []byte{}
@@ -160,7 +161,7 @@ func (p *PostgresStore) CompareAndSwap(ctx context.Context, token string, old, b
 	}
 	tag, err := p.pool.Exec(ctx, p.sql.CompareAndSwap, b, expiry, token, old)
 	if err != nil {
-		return false, fmt.Errorf("pgxstore: compare and swap: %w", err)
+		return false, p.errorf("compare and swap", err)
 	}
 	return tag.RowsAffected() == 1, nil
 }
@@ -174,14 +175,14 @@ func (p *PostgresStore) CompareAndSwap(ctx context.Context, token string, old, b
 func (p *PostgresStore) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
 	p.runner.Start()
 	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("pgxstore: update: %w", err)
+		return false, p.errorf("update", err)
 	}
 	if b == nil {
 		b = []byte{}
 	}
 	tag, err := p.pool.Exec(ctx, p.sql.Update, b, expiry, token)
 	if err != nil {
-		return false, fmt.Errorf("pgxstore: update: %w", err)
+		return false, p.errorf("update", err)
 	}
 	return tag.RowsAffected() == 1, nil
 }
@@ -195,10 +196,10 @@ func (p *PostgresStore) Delete(token string) error {
 func (p *PostgresStore) DeleteCtx(ctx context.Context, token string) error {
 	p.runner.Start()
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("pgxstore: delete: %w", err)
+		return p.errorf("delete", err)
 	}
 	if _, err := p.pool.Exec(ctx, p.sql.Delete, token); err != nil {
-		return fmt.Errorf("pgxstore: delete: %w", err)
+		return p.errorf("delete", err)
 	}
 	return nil
 }
@@ -213,16 +214,16 @@ func (p *PostgresStore) All() (map[string][]byte, error) {
 func (p *PostgresStore) AllCtx(ctx context.Context) (map[string][]byte, error) {
 	p.runner.Start()
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("pgxstore: all: %w", err)
+		return nil, p.errorf("all", err)
 	}
 	rows, err := p.pool.Query(ctx, p.sql.All)
 	if err != nil {
-		return nil, fmt.Errorf("pgxstore: all: %w", err)
+		return nil, p.errorf("all", err)
 	}
 	defer rows.Close()
 	sessions, err := sqlstore.ScanSessions(rows)
 	if err != nil {
-		return nil, fmt.Errorf("pgxstore: all: %w", err)
+		return nil, p.errorf("all", err)
 	}
 	return sessions, nil
 }
@@ -235,10 +236,31 @@ func (p *PostgresStore) StopCleanup() {
 }
 
 // deleteExpired deletes the expired sessions, sqlstore.BatchSize rows per
-// statement, until a statement finds fewer than that.
+// statement, until a statement finds fewer than that; then, once this store
+// has added a row to the index of user sessions (or found its table), the
+// index's expired rows, the same way.
 func (p *PostgresStore) deleteExpired(ctx context.Context) error {
-	return sqlstore.DeleteInBatches(ctx, "pgxstore", func(ctx context.Context) (int64, error) {
-		tag, err := p.pool.Exec(ctx, p.sql.Cleanup)
-		return tag.RowsAffected(), err
-	})
+	batches := func(stmt string) error {
+		return sqlstore.DeleteInBatches(ctx, "pgxstore", func(ctx context.Context) (int64, error) {
+			tag, err := p.pool.Exec(ctx, stmt)
+			return tag.RowsAffected(), err
+		})
+	}
+	if err := batches(p.sql.Cleanup); err != nil {
+		return err
+	}
+	if !p.indexed.Load() || p.sql.Users.Cleanup == "" {
+		return nil
+	}
+	return batches(p.sql.Users.Cleanup)
+}
+
+// errorf prefixes err with the package's name and op. An error for a
+// missing table, which only the sessions table can be in the statements on
+// sessions, names the table and the README's section that creates it.
+func (p *PostgresStore) errorf(op string, err error) error {
+	if sqlstore.IsMissingTable(err) {
+		return sqlstore.MissingTableError("pgxstore", op, p.table, sqlstore.SessionsSection, err)
+	}
+	return fmt.Errorf("pgxstore: %s: %w", op, err)
 }

@@ -16,26 +16,54 @@ import (
 // UserSessions it makes the store an scs.UserIndexStore, so that
 // SessionManager.UserSessions and DestroyUser cost in proportion to one
 // user's sessions. The statements are postgresstore's.
+// Without that table, the error names it and the README's section that
+// creates it.
 func (p *PostgresStore) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
 	if err := p.usersStart(ctx); err != nil {
-		return fmt.Errorf("pgxstore: add user session: %w", err)
+		return p.usersErrorf("add user session", err)
 	}
 	if _, err := p.pool.Exec(ctx, p.sql.Users.Add, userID, token, expiry); err != nil {
-		return fmt.Errorf("pgxstore: add user session: %w", err)
+		return p.usersErrorf("add user session", err)
 	}
+	p.indexed.Store(true)
+	return nil
+}
+
+// CheckUserIndex returns nil when the table sessions_users exists, and
+// otherwise an error that names it and the README's section that creates
+// it. It asks the database once, with a statement that reads no row, until
+// the table is there (or AddUserSession succeeded); after that it returns
+// nil without a round trip. It writes nothing, so that a session manager
+// can call it before it saves a session that has a user.
+func (p *PostgresStore) CheckUserIndex(ctx context.Context) error {
+	if p.indexed.Load() {
+		return nil
+	}
+	if err := p.usersStart(ctx); err != nil {
+		return p.usersErrorf("check user index", err)
+	}
+	rows, err := p.pool.Query(ctx, sqlstore.UsersCheck(sqlstore.UsersTable(p.table)))
+	if err == nil {
+		rows.Close()
+		err = rows.Err()
+	}
+	if err != nil {
+		return p.usersErrorf("check user index", err)
+	}
+	p.indexed.Store(true)
 	return nil
 }
 
 // RemoveUserSessions removes tokens from userID's index, in one statement.
 func (p *PostgresStore) RemoveUserSessions(ctx context.Context, userID string, tokens []string) error {
 	if err := p.usersStart(ctx); err != nil {
-		return fmt.Errorf("pgxstore: remove user sessions: %w", err)
+		return p.usersErrorf("remove user sessions", err)
 	}
 	if len(tokens) == 0 {
 		return nil
 	}
 	if _, err := p.pool.Exec(ctx, p.sql.Users.Remove, userID, strings.Join(tokens, ",")); err != nil {
-		return fmt.Errorf("pgxstore: remove user sessions: %w", err)
+		return p.usersErrorf("remove user sessions", err)
 	}
 	return nil
 }
@@ -44,21 +72,31 @@ func (p *PostgresStore) RemoveUserSessions(ctx context.Context, userID string, t
 // then deletes the user's expired rows: two statements.
 func (p *PostgresStore) UserSessions(ctx context.Context, userID string) ([]string, error) {
 	if err := p.usersStart(ctx); err != nil {
-		return nil, fmt.Errorf("pgxstore: user sessions: %w", err)
+		return nil, p.usersErrorf("user sessions", err)
 	}
 	rows, err := p.pool.Query(ctx, p.sql.Users.List, userID)
 	if err != nil {
-		return nil, fmt.Errorf("pgxstore: user sessions: %w", err)
+		return nil, p.usersErrorf("user sessions", err)
 	}
 	tokens, err := sqlstore.ScanTokens(rows)
 	rows.Close()
 	if err != nil {
-		return nil, fmt.Errorf("pgxstore: user sessions: %w", err)
+		return nil, p.usersErrorf("user sessions", err)
 	}
 	if _, err := p.pool.Exec(ctx, p.sql.Users.Prune, userID); err != nil {
-		return nil, fmt.Errorf("pgxstore: user sessions: prune: %w", err)
+		return nil, p.usersErrorf("user sessions: prune", err)
 	}
 	return tokens, nil
+}
+
+// usersErrorf prefixes err with the package's name and op, and names the
+// index's table and the README's section that creates it when the error
+// says the table is missing.
+func (p *PostgresStore) usersErrorf(op string, err error) error {
+	if sqlstore.IsMissingTable(err) {
+		return sqlstore.MissingTableError("pgxstore", op, sqlstore.UsersTable(p.table), sqlstore.UsersSection, err)
+	}
+	return fmt.Errorf("pgxstore: %s: %w", op, err)
 }
 
 // usersStart starts the cleanup goroutine, as every method does, and

@@ -114,8 +114,9 @@ type Store struct {
 	db      *sql.DB
 	dialect Dialect
 	sql     Statements
+	table   string // the sessions table, as the statements name it
 	runner  *cleanup.Runner
-	indexed atomic.Bool // AddUserSession succeeded: the index table exists
+	indexed atomic.Bool // AddUserSession or CheckUserIndex succeeded: the index table exists
 }
 
 // New returns a store on table in db (DefaultTable when table is empty),
@@ -124,7 +125,8 @@ type Store struct {
 // goroutine. It panics when table is not a valid table name (see
 // TableName), before it uses db.
 func New(db *sql.DB, d Dialect, table string, interval time.Duration) *Store {
-	s := &Store{db: db, dialect: d, sql: d.Statements(TableName(d.Name, table))}
+	table = TableName(d.Name, table)
+	s := &Store{db: db, dialect: d, sql: d.Statements(table), table: table}
 	s.runner = cleanup.New(interval, s.DeleteExpired)
 	return s
 }
@@ -447,6 +449,12 @@ func (s *Store) key(token string) []any {
 	return []any{s.token(token)}
 }
 
+// errorf prefixes err with the store's name and op. An error for a missing
+// table, which only the sessions table can be in the statements on
+// sessions, names the table and the README's section that creates it.
 func (s *Store) errorf(op string, err error) error {
+	if IsMissingTable(err) {
+		return MissingTableError(s.dialect.Name, op, s.table, SessionsSection, err)
+	}
 	return fmt.Errorf("%s: %s: %w", s.dialect.Name, op, err)
 }

@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -40,16 +42,40 @@ type UserStatements struct {
 
 // AddUserSession records that the session token belongs to userID until
 // expiry, in one statement. It is what scs.UserIndexStore asks for.
+// When the index's table does not exist, the error names it and the
+// README's section that creates it.
 func (s *Store) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
 	if err := s.usersStart(ctx); err != nil {
-		return s.errorf("add user session", err)
+		return s.usersErrorf("add user session", err)
 	}
 	var exp any = expiry
 	if s.dialect.Expiry != nil {
 		exp = s.dialect.Expiry(expiry)
 	}
 	if _, err := s.db.ExecContext(ctx, s.sql.Users.Add, userID, token, exp); err != nil {
-		return s.errorf("add user session", err)
+		return s.usersErrorf("add user session", err)
+	}
+	s.indexed.Store(true)
+	return nil
+}
+
+// CheckUserIndex returns nil when the index of user sessions' table
+// exists, and otherwise an error that names it and the README's section
+// that creates it. It asks the database once, with a statement that reads
+// no row, until the answer is yes; then, or once AddUserSession succeeded,
+// it returns nil without asking. It writes nothing, so the manager can
+// call it before it saves a session that has a user.
+func (s *Store) CheckUserIndex(ctx context.Context) error {
+	if s.indexed.Load() {
+		return nil
+	}
+	if err := s.usersStart(ctx); err != nil {
+		return s.usersErrorf("check user index", err)
+	}
+	var one int
+	err := s.db.QueryRowContext(ctx, UsersCheck(UsersTable(s.table))).Scan(&one)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return s.usersErrorf("check user index", err)
 	}
 	s.indexed.Store(true)
 	return nil
@@ -58,13 +84,13 @@ func (s *Store) AddUserSession(ctx context.Context, userID, token string, expiry
 // RemoveUserSessions removes tokens from userID's index, in one statement.
 func (s *Store) RemoveUserSessions(ctx context.Context, userID string, tokens []string) error {
 	if err := s.usersStart(ctx); err != nil {
-		return s.errorf("remove user sessions", err)
+		return s.usersErrorf("remove user sessions", err)
 	}
 	if len(tokens) == 0 {
 		return nil
 	}
 	if _, err := s.db.ExecContext(ctx, s.sql.Users.Remove, userID, strings.Join(tokens, ",")); err != nil {
-		return s.errorf("remove user sessions", err)
+		return s.usersErrorf("remove user sessions", err)
 	}
 	return nil
 }
@@ -73,19 +99,19 @@ func (s *Store) RemoveUserSessions(ctx context.Context, userID string, tokens []
 // then deletes the user's expired rows: two statements.
 func (s *Store) UserSessions(ctx context.Context, userID string) ([]string, error) {
 	if err := s.usersStart(ctx); err != nil {
-		return nil, s.errorf("user sessions", err)
+		return nil, s.usersErrorf("user sessions", err)
 	}
 	rows, err := s.db.QueryContext(ctx, s.sql.Users.List, userID)
 	if err != nil {
-		return nil, s.errorf("user sessions", err)
+		return nil, s.usersErrorf("user sessions", err)
 	}
 	defer rows.Close()
 	tokens, err := ScanTokens(rows)
 	if err != nil {
-		return nil, s.errorf("user sessions", err)
+		return nil, s.usersErrorf("user sessions", err)
 	}
 	if _, err := s.db.ExecContext(ctx, s.sql.Users.Prune, userID); err != nil {
-		return nil, s.errorf("user sessions: prune", err)
+		return nil, s.usersErrorf("user sessions: prune", err)
 	}
 	return tokens, nil
 }
@@ -118,6 +144,15 @@ func (s *Store) deleteExpiredUsers(ctx context.Context) error {
 		}
 		return res.RowsAffected()
 	})
+}
+
+// usersErrorf is errorf for the statements on the index of user sessions,
+// whose missing table is the index's.
+func (s *Store) usersErrorf(op string, err error) error {
+	if IsMissingTable(err) {
+		return MissingTableError(s.dialect.Name, op, UsersTable(s.table), UsersSection, err)
+	}
+	return fmt.Errorf("%s: %s: %w", s.dialect.Name, op, err)
 }
 
 // usersStart is start for the index of user sessions, which also needs

@@ -144,6 +144,7 @@ func (h Harness) Run(t *testing.T) {
 	t.Run("CommitNilData", h.testCommitNilData)
 	t.Run("CleanupDeletesInBatches", h.testCleanupDeletesInBatches)
 	t.Run("READMESchema", h.testREADMESchema)
+	t.Run("MissingTables", h.testMissingTables)
 }
 
 // store returns a store on db's sessions table whose cleanup goroutine, if
