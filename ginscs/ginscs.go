@@ -3,10 +3,20 @@
 //
 // The session travels in the request's context, as with scs's own
 // LoadAndSave, so every SessionManager method works on c.Request.Context().
-// The middleware wraps c.Writer so that the session is saved, and its
-// cookie written, just before Gin sends the status line: whether the handler
+// The middleware wraps c.Writer around the core's writer (scs.CommitWriter,
+// the one LoadAndSave uses), so that the session is saved, and its cookie
+// written, just before Gin sends the status line: whether the handler
 // renders, streams (c.Stream, Flush), aborts with an error, or leaves the
 // response to a middleware further out.
+//
+// It gives the guarantees of scs's LoadAndSave. Building it with cookie
+// settings that browsers would drop (see scs.SessionCookie.Valid) panics,
+// with the core's message; building it with a nil manager does not, and a
+// request that reaches it then panics with a message that says so. A
+// handler that panics (http.ErrAbortHandler included) saves nothing: the
+// middleware puts Gin's writer and request back and lets the panic go on to
+// the recovery middleware further out (gin.Recovery), whose 500 carries no
+// session cookie or token.
 package ginscs
 
 import (
@@ -24,6 +34,11 @@ import (
 // the response's status line leaves. It is the Gin form of sm.LoadAndSave,
 // and errors from the store go to sm.ErrorFunc, as there.
 //
+// Like sm.LoadAndSave, it panics, with the same message, when sm's cookie
+// settings are ones that browsers would drop (see scs.SessionCookie.Valid);
+// a nil sm builds, and a request that reaches the middleware then panics.
+// A handler that panics saves nothing.
+//
 // Changes made after the response was written (c.Writer.Written()) are not
 // saved: the cookie can no longer be sent.
 func LoadAndSave(sm *scs.SessionManager) gin.HandlerFunc {
@@ -33,17 +48,28 @@ func LoadAndSave(sm *scs.SessionManager) gin.HandlerFunc {
 // LoadAndSaveHeader is LoadAndSave for clients that carry the session token
 // in the request header called name instead of a cookie, as
 // sm.LoadAndSaveHeader does: the saved session's token is sent back in the
-// response header of that name, empty after Destroy.
+// response header of that name, empty after Destroy. As there, sm's cookie
+// settings are not checked, since no cookie is sent.
 func LoadAndSaveHeader(sm *scs.SessionManager, name string) gin.HandlerFunc {
 	return middleware(sm, http.CanonicalHeaderKey(name))
 }
 
+// middleware is LoadAndSave (header == "") or LoadAndSaveHeader for the
+// response header called header, in canonical form.
 func middleware(sm *scs.SessionManager, header string) gin.HandlerFunc {
+	if sm != nil && header == "" {
+		if err := sm.Cookie.Valid(); err != nil {
+			panic(err.Error())
+		}
+	}
 	vary := "Cookie"
 	if header != "" {
 		vary = header
 	}
 	return func(c *gin.Context) {
+		if sm == nil {
+			panic("scs: a request reached ginscs middleware of a nil *SessionManager; create the manager with scs.New before serving")
+		}
 		r := c.Request
 		c.Writer.Header().Add("Vary", vary)
 		ctx, err := sm.Load(r.Context(), sm.RequestToken(r, header))
@@ -56,43 +82,52 @@ func middleware(sm *scs.SessionManager, header string) gin.HandlerFunc {
 			c.Next() // an outer LoadAndSave of sm saves it
 			return
 		}
-		r = r.WithContext(ctx)
-		c.Request = r
-		w := &writer{ResponseWriter: c.Writer, sm: sm, c: c, r: r, header: header}
+		sr := r.WithContext(ctx)
+		c.Request = sr
+		gw := c.Writer
+		w := &writer{ResponseWriter: gw, cw: sm.NewCommitWriter(gw, sr, header), c: c}
 		c.Writer = w
+		returned := false
+		defer func() {
+			if !returned {
+				// The handler panicked: save nothing, and leave the answer
+				// to the recovery further out, on Gin's own writer, so
+				// that the cookie cannot go out with it.
+				w.cw.Abandon()
+				c.Writer = gw
+				c.Request = r
+			}
+		}()
 		c.Next()
+		returned = true
 		// Gin writes an untouched response's status after the middleware
 		// returns, on its own writer: save first.
 		w.save()
 	}
 }
 
-// writer is the gin.ResponseWriter the middleware puts in c.Writer. It saves
-// the session once, before the status line leaves.
+// writer is the gin.ResponseWriter the middleware puts in c.Writer. Saving
+// is the core's scs.CommitWriter, over Gin's writer: the session is saved
+// once, before the status line leaves. Gin's WriteHeader only records the
+// status, which Gin sends later (WriteHeaderNow, or the first write), so
+// the session is saved then.
 type writer struct {
-	gin.ResponseWriter
-	sm     *scs.SessionManager
-	c      *gin.Context
-	r      *http.Request // carries the session loaded for this request
-	header string        // the token travels in this header, not in a cookie
-	done   bool          // the session was saved (or that was tried)
-	failed bool          // saving failed and sm.ErrorFunc answered
+	gin.ResponseWriter                   // Gin's writer
+	cw                 *scs.CommitWriter // saves the session, over Gin's writer
+	c                  *gin.Context
+	failed             bool // saving failed and sm.ErrorFunc answered
 }
 
-// save commits a modified session and adds its cookie (or token header) to
-// the response with sm.CommitAndWriteToken, as the core's LoadAndSave does;
-// a destroyed session gets an expired cookie. When the store
-// fails, sm.ErrorFunc answers the request, the handler chain is aborted and
-// the handler's later output is dropped.
-func (w *writer) save() {
-	if w.done {
-		return
-	}
-	w.done = true
-	if !w.sm.CommitAndWriteToken(w.ResponseWriter, w.r, w.header) {
+// save saves the session, unless that was done, with the core's writer.
+// When the store fails, sm.ErrorFunc answers the request, the handler chain
+// is aborted and the handler's later output is dropped; save then reports
+// false.
+func (w *writer) save() bool {
+	if !w.failed && !w.cw.Commit() {
 		w.failed = true
 		w.c.Abort()
 	}
+	return !w.failed
 }
 
 // WriteHeader records the status, as Gin's writer does; it is dropped after
@@ -106,26 +141,22 @@ func (w *writer) WriteHeader(code int) {
 
 // WriteHeaderNow saves the session, then sends the status line.
 func (w *writer) WriteHeaderNow() {
-	w.save()
-	if w.failed {
-		return
+	if w.save() {
+		w.ResponseWriter.WriteHeaderNow()
 	}
-	w.ResponseWriter.WriteHeaderNow()
 }
 
 // Write saves the session, then writes b.
 func (w *writer) Write(b []byte) (int, error) {
-	w.save()
-	if w.failed {
+	if !w.save() {
 		return 0, scs.ErrCommitFailed
 	}
-	return w.ResponseWriter.Write(b)
+	return w.cw.Write(b)
 }
 
 // WriteString saves the session, then writes s.
 func (w *writer) WriteString(s string) (int, error) {
-	w.save()
-	if w.failed {
+	if !w.save() {
 		return 0, scs.ErrCommitFailed
 	}
 	return w.ResponseWriter.WriteString(s)
@@ -133,21 +164,18 @@ func (w *writer) WriteString(s string) (int, error) {
 
 // Flush saves the session, then flushes what was written.
 func (w *writer) Flush() {
-	w.save()
-	if w.failed {
-		return
+	if w.save() {
+		w.cw.Flush()
 	}
-	w.ResponseWriter.Flush()
 }
 
 // Hijack saves the session, then takes over the connection; the cookie can
 // only reach the client in a response the caller writes itself.
 func (w *writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	w.save()
-	if w.failed {
+	if !w.save() {
 		return nil, nil, scs.ErrCommitFailed
 	}
-	return w.ResponseWriter.Hijack()
+	return w.cw.Hijack()
 }
 
 // Unwrap returns Gin's writer, for http.NewResponseController.
