@@ -40,6 +40,17 @@ type sessionData struct {
 	// saved or destroyed ("" for none).
 	undecodable string
 
+	// moved are the keys whose data this session took over in this
+	// request (RenewToken, MergeSession) and which hold tombstones until
+	// its next save confirms the moves (see move.go).
+	moved []movedFrom
+
+	// stale is the token this session was loaded for whose stored data had
+	// passed its deadline: a tombstone (see move.go) or an expired entry.
+	// Destroy deletes it, so that a logout also ends a move in flight from
+	// it ("" for none).
+	stale string
+
 	// changes knows whether the session exists in the store and, with
 	// MergeConcurrent, what this request changed (see changeLog).
 	changes changeLog

@@ -12,44 +12,31 @@ import (
 // write succeeded: it sends the event (see events.go) and keeps the user
 // index (see user.go) in step with the session.
 
-// saved runs after a session was saved under token until expiry: it
-// deletes the undecodable entry the session replaced, if any, adds the
-// session to its user's index, when it has a user and the store keeps one,
-// and sends EventCreated (created: the token was not in the store before)
-// or EventSaved.
-func (s *SessionManager) saved(ctx context.Context, sd *sessionData, created bool, token string, hashed bool, expiry time.Time) error {
+// saved runs after a session was saved under token and, where it has a
+// user, indexed: it deletes the undecodable entry the session replaced, if
+// any, and sends EventCreated (created: the token was not in the store
+// before) or EventSaved.
+func (s *SessionManager) saved(ctx context.Context, sd *sessionData, created bool, token string, hashed bool) {
 	sd.mu.Lock()
 	sd.fresh = false
-	user, _ := sd.values[userKey].(string)
 	bad := sd.undecodable
 	sd.undecodable = ""
 	sd.mu.Unlock()
 	if bad != "" {
 		s.deleteUndecodable(ctx, bad)
 	}
-	if ix, ok := s.Store.(UserIndexStore); ok && user != "" {
-		key := s.storeKey(token, hashed)
-		if err := s.storeFailed(ctx, key, ix.AddUserSession(ctx, user, key, expiry)); err != nil {
-			return fmt.Errorf("scs: commit session: index its user: %w", err)
-		}
-	}
 	kind := EventSaved
 	if created {
 		kind = EventCreated
 	}
 	s.emit(ctx, kind, token, hashed, nil)
-	return nil
 }
 
-// deleted runs after the session in sd was deleted from the store under
-// token by Destroy (kind EventDestroyed) or RenewToken (EventRenewed): it
-// takes the token out of its user's index and sends the event. After
-// RenewToken the session keeps its user, so the next save indexes the new
-// token.
-func (s *SessionManager) deleted(ctx context.Context, sd *sessionData, kind EventKind, token string, hashed bool) error {
-	sd.mu.Lock()
-	user, _ := sd.values[userKey].(string)
-	sd.mu.Unlock()
+// deleted runs after a session was deleted from the store under token by
+// Destroy (kind EventDestroyed) or RenewToken (EventRenewed): it takes the
+// token out of the index of user, the user the stored data named, and
+// sends the event.
+func (s *SessionManager) deleted(ctx context.Context, kind EventKind, user, token string, hashed bool) error {
 	if err := s.unindex(ctx, user, s.storeKey(token, hashed)); err != nil {
 		return err
 	}
@@ -57,36 +44,32 @@ func (s *SessionManager) deleted(ctx context.Context, sd *sessionData, kind Even
 	return nil
 }
 
-// merged runs after MergeSession copied values, the other session's, into
-// sd, whose user was ownUser, and deleted the other session token: it takes
-// the token out of its user's index and, when the copy changed sd's user,
-// takes sd's stored token out of its former user's index, as SetUser does.
-func (s *SessionManager) merged(ctx context.Context, sd *sessionData, ownUser any, values map[string]interface{}, token string) error {
-	user, _ := values[userKey].(string)
-	if err := s.unindex(ctx, user, s.storeKey(token, false)); err != nil {
-		return fmt.Errorf("scs: merge session: %w", err)
+// index records in user's index that the store key belongs to user until
+// expiry, when there is a user and the store keeps an index. The call is
+// bounded by StoreTimeout.
+func (s *SessionManager) index(ctx context.Context, user, key string, expiry time.Time) error {
+	ix, ok := s.Store.(UserIndexStore)
+	if !ok || user == "" {
+		return nil
 	}
-	sd.mu.Lock()
-	was, _ := ownUser.(string)
-	now, _ := sd.values[userKey].(string)
-	own, hashed, stored := sd.token, sd.hashed, sd.token != "" && !sd.fresh
-	sd.mu.Unlock()
-	if was != "" && was != now && stored {
-		if err := s.unindex(ctx, was, s.storeKey(own, hashed)); err != nil {
-			return fmt.Errorf("scs: merge session: %w", err)
-		}
+	sctx, cancel := s.storeContext(ctx)
+	defer cancel()
+	if err := s.storeFailed(ctx, key, ix.AddUserSession(sctx, user, key, expiry)); err != nil {
+		return fmt.Errorf("index its user: %w", err)
 	}
 	return nil
 }
 
 // unindex removes the store keys from user's index, when there is a user
-// and the store keeps an index.
+// and the store keeps an index. The call is bounded by StoreTimeout.
 func (s *SessionManager) unindex(ctx context.Context, user string, keys ...string) error {
 	ix, ok := s.Store.(UserIndexStore)
 	if !ok || user == "" || len(keys) == 0 {
 		return nil
 	}
-	if err := ix.RemoveUserSessions(ctx, user, keys); err != nil {
+	sctx, cancel := s.storeContext(ctx)
+	defer cancel()
+	if err := ix.RemoveUserSessions(sctx, user, keys); err != nil {
 		var key string
 		if len(keys) == 1 {
 			key = keys[0]

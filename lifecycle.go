@@ -41,10 +41,17 @@ func (s *SessionManager) load(ctx context.Context, token string) (*loaded, error
 	if err != nil {
 		return s.loadUndecodable(ctx, token, err), nil
 	}
+	if !s.live(deadline) {
+		// Past its deadline: a tombstone (see move.go), or data that the
+		// store keeps a little longer than it should.
+		l := s.newLoaded(ctx, s.clock().Add(s.Lifetime).UTC(), "", nil)
+		l.sd.stale = token
+		return l, nil
+	}
 	s.emit(ctx, EventLoaded, token, false, nil)
 	l := s.newLoaded(ctx, deadline, token, values)
 	if !s.sealing() {
-		l.sd.changes.stored = token
+		l.sd.changes.stored, l.sd.changes.user = token, userOf(values)
 	}
 	if s.IdleTimeout > 0 && s.idleRefreshDue(deadline, stored) {
 		l.sd.status = Modified // saving extends the idle expiry
@@ -95,7 +102,10 @@ func (s *SessionManager) Commit(ctx context.Context) (string, time.Time, error) 
 	return s.commit(ctx, s.getSessionData(ctx))
 }
 
-// commit is Commit for session data already looked up.
+// commit is Commit for session data already looked up. It picks the way
+// to write: a merge (commitMerged), a seal, a conditional update of a
+// session read from the store (commitExisting) or an insert (commitNew);
+// then it finishes the save (finishSave).
 func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, time.Time, error) {
 	sd.mu.Lock()
 	created := sd.token == "" || sd.fresh
@@ -113,6 +123,10 @@ func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, t
 		sd.mu.Unlock()
 		return s.commitMerged(ctx, sd, token, hashed)
 	}
+	user, prev := userOf(sd.values), ""
+	if existing {
+		prev = sd.changes.user
+	}
 	b, err := s.Codec.Encode(deadline, sd.values)
 	sd.mu.Unlock()
 	if err != nil {
@@ -127,27 +141,84 @@ func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, t
 		sd.mu.Lock()
 		sd.token = token
 		sd.mu.Unlock()
-		return token, expiry, s.saved(ctx, sd, created, token, false, expiry)
+		s.saved(ctx, sd, created, token, false)
+		return token, expiry, nil
 	}
-	if up, ok := s.Store.(UpdateStore); ok && existing {
-		found, err := s.storeUpdate(ctx, up, token, hashed, b, expiry)
-		if err != nil {
-			return "", time.Time{}, fmt.Errorf("scs: commit session: %w", err)
-		}
-		if !found {
-			return s.sessionGone(ctx, sd, token, hashed)
-		}
-		return token, expiry, s.saved(ctx, sd, created, token, hashed, expiry)
+	var up UpdateStore
+	if existing {
+		up, _ = s.Store.(UpdateStore)
 	}
+	if up != nil {
+		err = s.commitExisting(ctx, sd, up, token, hashed, b, expiry, user)
+	} else {
+		err = s.commitNew(ctx, token, hashed, b, expiry, user)
+	}
+	if err == nil {
+		err = s.finishSave(ctx, sd, created, token, hashed, expiry, prev, user)
+	}
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return token, expiry, nil
+}
+
+// commitExisting saves a session read from the store under token with
+// UpdateStore.Update, which never recreates a token that another request
+// deleted: then the session is gone (ErrSessionGone). The user's index
+// entry is written first, so that a failure there leaves the stored data
+// as it was.
+func (s *SessionManager) commitExisting(ctx context.Context, sd *sessionData, up UpdateStore, token string, hashed bool, b []byte, expiry time.Time, user string) error {
+	key := s.storeKey(token, hashed)
+	if err := s.index(ctx, user, key, expiry); err != nil {
+		return fmt.Errorf("scs: commit session: %w", err)
+	}
+	found, err := s.storeUpdate(ctx, up, token, hashed, b, expiry)
+	if err != nil {
+		return fmt.Errorf("scs: commit session: %w", err)
+	}
+	if !found {
+		_ = s.unindex(ctx, user, key) // best effort: the entry names a deleted key
+		_, _, err := s.sessionGone(ctx, sd, token, hashed)
+		return err
+	}
+	return nil
+}
+
+// commitNew saves a new session (or one with a renewed token) under token
+// with the store's Commit, as SCS v2 saves every session, then indexes it
+// under its user. When the index write fails, the session is deleted
+// again: no live session is missing from its user's index.
+func (s *SessionManager) commitNew(ctx context.Context, token string, hashed bool, b []byte, expiry time.Time, user string) error {
 	if err := s.storeCommit(ctx, token, hashed, b, expiry); err != nil {
-		return "", time.Time{}, fmt.Errorf("scs: commit session: %w", err)
+		return fmt.Errorf("scs: commit session: %w", err)
+	}
+	if err := s.index(ctx, user, s.storeKey(token, hashed), expiry); err != nil {
+		_ = s.storeDelete(ctx, token, hashed)
+		return fmt.Errorf("scs: commit session: %w", err)
+	}
+	return nil
+}
+
+// finishSave runs after a session was written under token until expiry,
+// with user as its user where the store held prev's before: it takes the
+// key out of prev's index, confirms the moves into the session (see
+// move.go), records the save and sends its event.
+func (s *SessionManager) finishSave(ctx context.Context, sd *sessionData, created bool, token string, hashed bool, expiry time.Time, prev, user string) error {
+	if prev != "" && prev != user {
+		if err := s.unindex(ctx, prev, s.storeKey(token, hashed)); err != nil {
+			return fmt.Errorf("scs: commit session: %w", err)
+		}
+	}
+	if err := s.confirmMoves(ctx, sd, token, hashed, expiry); err != nil {
+		return err
 	}
 	sd.mu.Lock()
 	if sd.token == token {
-		sd.changes.saved(token)
+		sd.changes.saved(token, user)
 	}
 	sd.mu.Unlock()
-	return token, expiry, s.saved(ctx, sd, created, token, hashed, expiry)
+	s.saved(ctx, sd, created, token, hashed)
+	return nil
 }
 
 // storeExpiry is the expiry a session is saved with: its deadline, or
@@ -166,20 +237,30 @@ func (s *SessionManager) storeExpiry(deadline time.Time) time.Time {
 // LoadAndSave sends the client an expired cookie unless the new session is
 // modified. Once the token is deleted, other requests that read the session
 // earlier cannot write it back when the store implements UpdateStore: their
-// saves are refused with ErrSessionGone, so a logout sticks.
+// saves are refused with ErrSessionGone, their RenewToken and MergeSession
+// move nothing (see RenewToken), so a logout sticks.
 func (s *SessionManager) Destroy(ctx context.Context) error {
 	sd := s.getSessionData(ctx)
 
 	sd.mu.Lock()
-	token, hashed := sd.token, sd.hashed
+	token, hashed, user := sd.token, sd.hashed, sd.changes.user
+	if sd.changes.stored != token {
+		user = userOf(sd.values) // not stored: nothing is indexed under it
+	}
 	sd.mu.Unlock()
 	if token != "" {
 		if err := s.storeDelete(ctx, token, hashed); err != nil {
 			return fmt.Errorf("scs: destroy session: %w", err)
 		}
-		if err := s.deleted(ctx, sd, EventDestroyed, token, hashed); err != nil {
+		if err := s.deleted(ctx, EventDestroyed, user, token, hashed); err != nil {
 			return fmt.Errorf("scs: destroy session: %w", err)
 		}
+	}
+	if err := s.dropMoves(ctx, sd); err != nil {
+		return fmt.Errorf("scs: destroy session: %w", err)
+	}
+	if err := s.dropStale(ctx, sd); err != nil {
+		return fmt.Errorf("scs: destroy session: %w", err)
 	}
 	s.dropUndecodable(ctx, sd)
 
@@ -194,21 +275,49 @@ func (s *SessionManager) Destroy(ctx context.Context) error {
 }
 
 // RenewToken gives the session a new token and a new lifetime, keeping its
-// data, and deletes the old token from the store. Call it after any change
-// of privilege, such as login and logout, to prevent session fixation. As
-// with Destroy, other requests that read the session under the old token
-// cannot write it back when the store implements UpdateStore.
+// data, and takes the old token out of use. Call it after any change of
+// privilege, such as login and logout, to prevent session fixation.
+//
+// With a store that implements UpdateStore, the data moves to the new token
+// only if no logout deletes the old one first (see Destroy and
+// DestroyUser): RenewToken replaces the old token's data with an expired,
+// empty session at once, and the session's next save deletes the old token
+// after checking that it was not deleted meanwhile. If it was, by the time
+// RenewToken runs or by the time of the save, the session is gone as after
+// a refused save (see ErrSessionGone): its data is dropped, RenewToken or
+// the save returns no error for it and sends no cookie, and a later Put
+// starts a new session. With other stores the old token is deleted at once
+// and the data always moves, as in SCS v2.
 func (s *SessionManager) RenewToken(ctx context.Context) error {
 	sd := s.getSessionData(ctx)
 
 	sd.mu.Lock()
-	old, hashed := sd.token, sd.hashed
+	old, hashed, user := sd.token, sd.hashed, sd.changes.user
+	stored := old != "" && sd.changes.stored == old
+	deadline := sd.deadline
 	sd.mu.Unlock()
-	if old != "" {
+	up, _ := s.Store.(UpdateStore)
+	switch {
+	case stored && up != nil && !s.sealing():
+		found, err := s.vacate(ctx, up, old, hashed, s.storeExpiry(deadline))
+		if err != nil {
+			return fmt.Errorf("scs: renew token: %w", err)
+		}
+		if !found {
+			s.sessionGone(ctx, sd, old, hashed)
+			return nil
+		}
+		sd.mu.Lock()
+		sd.moved = append(sd.moved, movedFrom{token: old, hashed: hashed, user: user, renewed: true})
+		sd.mu.Unlock()
+	case old != "":
+		if !stored {
+			user = ""
+		}
 		if err := s.storeDelete(ctx, old, hashed); err != nil {
 			return fmt.Errorf("scs: renew token: %w", err)
 		}
-		if err := s.deleted(ctx, sd, EventRenewed, old, hashed); err != nil {
+		if err := s.deleted(ctx, EventRenewed, user, old, hashed); err != nil {
 			return fmt.Errorf("scs: renew token: %w", err)
 		}
 	}
@@ -232,11 +341,16 @@ func (s *SessionManager) RenewToken(ctx context.Context) error {
 // token that is unknown, malformed or the session's own is ignored, and so is
 // one whose stored data cannot be decoded (it is reported as
 // EventUndecodable and left in the store).
+//
+// With a store that implements UpdateStore, the other session's data moves
+// as RenewToken moves a session's: if a logout deletes the other session
+// before this session's next save, the save deletes this session too and
+// is refused with ErrSessionGone, so logged-out data never survives in it.
 func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
 	sd := s.getSessionData(ctx)
 
 	sd.mu.Lock()
-	own, ownUser := sd.token, sd.values[userKey]
+	own := sd.token
 	sd.mu.Unlock()
 	if token == own || !validToken(token) {
 		return nil
@@ -249,8 +363,19 @@ func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
 		return nil
 	}
 	deadline, values, ok := s.decodeOrReport(ctx, token, false, b)
-	if !ok {
+	if !ok || !s.live(deadline) {
 		return nil
+	}
+	user := userOf(values)
+	up, _ := s.Store.(UpdateStore)
+	if up != nil && !s.sealing() {
+		found, err := s.vacate(ctx, up, token, false, s.storeExpiry(deadline))
+		if err != nil {
+			return fmt.Errorf("scs: merge session: %w", err)
+		}
+		if !found {
+			return nil // logged out since the read: nothing to merge
+		}
 	}
 
 	sd.mu.Lock()
@@ -265,12 +390,21 @@ func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
 		sd.changes.put(k)
 	}
 	sd.status = Modified
+	if up != nil {
+		sd.moved = append(sd.moved, movedFrom{token: token, user: user})
+	}
 	sd.mu.Unlock()
+	if up != nil {
+		return nil
+	}
 
 	if err := s.storeDelete(ctx, token, false); err != nil {
 		return fmt.Errorf("scs: merge session: %w", err)
 	}
-	return s.merged(ctx, sd, ownUser, values, token)
+	if err := s.unindex(ctx, user, s.storeKey(token, false)); err != nil {
+		return fmt.Errorf("scs: merge session: %w", err)
+	}
+	return nil
 }
 
 // Iterate calls fn for every live session in the store, with a context that
@@ -287,12 +421,12 @@ func (s *SessionManager) Iterate(ctx context.Context, fn func(context.Context) e
 	}
 	for key, b := range all {
 		deadline, values, ok := s.decodeOrReport(ctx, key, s.HashTokenInStore, b)
-		if !ok {
+		if !ok || !s.live(deadline) {
 			continue
 		}
 		sctx := s.newContext(ctx, deadline, key, values)
 		sd := s.getSessionData(sctx)
-		sd.hashed, sd.changes.stored = s.HashTokenInStore, key
+		sd.hashed, sd.changes.stored, sd.changes.user = s.HashTokenInStore, key, userOf(values)
 		if err := fn(sctx); err != nil {
 			return err
 		}

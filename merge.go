@@ -22,6 +22,10 @@ type changeLog struct {
 	// has deleted it.
 	stored string
 
+	// user is the user ID that the data held under stored names (see
+	// SetUser), and so the user whose index lists stored; "" for none.
+	user string
+
 	// gone is set when a save found that another request had deleted the
 	// stored token: the session counts as destroyed, and no cookie is sent
 	// for it.
@@ -70,10 +74,10 @@ func (c *changeLog) forget() {
 	*c = changeLog{merge: c.merge}
 }
 
-// saved records that the session was saved under token: later changes are
-// recorded from here.
-func (c *changeLog) saved(token string) {
-	*c = changeLog{merge: c.merge, stored: token}
+// saved records that the session was saved under token, with user as its
+// user: later changes are recorded from here.
+func (c *changeLog) saved(token, user string) {
+	*c = changeLog{merge: c.merge, stored: token, user: user}
 }
 
 // apply applies the recorded changes, with values and deadline as this
@@ -151,14 +155,22 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, toke
 			return s.sessionGone(ctx, sd, token, hashed)
 		}
 		sd.mu.Lock()
-		values, deadline := sd.values, sd.deadline
+		values, deadline, prev := sd.values, sd.deadline, sd.changes.user
 		if found {
 			// A payload this codec cannot read is overwritten by this
 			// request's data, as without MergeConcurrent.
 			if d, v, err := s.Codec.Decode(cur); err == nil {
+				if !s.live(d) && up != nil {
+					// A tombstone: another request renewed the token
+					// away (see move.go).
+					sd.mu.Unlock()
+					return s.sessionGone(ctx, sd, token, hashed)
+				}
 				values, deadline = sd.changes.apply(sd.values, sd.deadline, v, d)
+				prev = userOf(v)
 			}
 		}
+		user := userOf(values)
 		b, err := s.Codec.Encode(deadline, values)
 		sd.mu.Unlock()
 		if err != nil {
@@ -166,6 +178,9 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, toke
 		}
 
 		expiry := s.storeExpiry(deadline)
+		if err := s.index(ctx, user, key, expiry); err != nil {
+			return "", time.Time{}, fmt.Errorf("scs: commit session: %w", err)
+		}
 		switch {
 		case !found:
 			// A store without UpdateStore: saved as before it had one.
@@ -186,6 +201,7 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, toke
 			}
 		case up != nil:
 			if found, err = s.storeUpdate(ctx, up, token, hashed, b, expiry); err == nil && !found {
+				_ = s.unindex(ctx, user, key) // best effort: the entry names a deleted key
 				return s.sessionGone(ctx, sd, token, hashed)
 			}
 		default:
@@ -197,9 +213,11 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, toke
 
 		sd.mu.Lock()
 		sd.values, sd.deadline = values, deadline
-		sd.changes.saved(token)
 		sd.mu.Unlock()
-		return token, expiry, s.saved(ctx, sd, false, token, hashed, expiry)
+		if err := s.finishSave(ctx, sd, false, token, hashed, expiry, prev, user); err != nil {
+			return "", time.Time{}, err
+		}
+		return token, expiry, nil
 	}
 }
 

@@ -14,25 +14,24 @@ const userKey = "__userID"
 // login (after RenewToken), so that UserSessions lists it and DestroyUser
 // ("log out everywhere") deletes it. An empty userID removes the
 // association. The ID is kept in the session's data under the key
-// "__userID" (Put with that key has the same effect, bar the removal
-// below) and, when the store implements UserIndexStore, in the store's
-// index of user sessions from the session's next save on.
+// "__userID" (Put, Remove or Clear of that key has the same effect) and,
+// when the store implements UserIndexStore, in the store's index of user
+// sessions from the session's next save on. The session is marked
+// modified. SetUser itself does no store I/O; its error is always nil.
 //
-// The session is marked modified. When the session already had another
-// user and is already in the store, its entry in that user's index is
-// removed at once: one store operation, whose error SetUser returns.
-//
-// With a store that implements UserIndexStore, a session that has a user
-// costs one more store operation on each save (its index entry takes the
-// session's new expiry), on Destroy and on RenewToken (its entry goes);
-// an error from it fails the save, Destroy or RenewToken, so the index
-// never misses a live session. Sessions without a user cost nothing more.
+// The index follows the user the session is saved with, whatever changed
+// it. With a store that implements UserIndexStore, saving a session that
+// has a user costs one more store operation (its index entry takes the
+// session's new expiry: written before an existing session's data, so that
+// a failure leaves the session as it was, and after a new session's, which
+// is deleted again when the index write fails); so do Destroy, RenewToken
+// and a save that changed the user (the old entry goes). An error there
+// fails the save, so the index never misses a live session. Sessions
+// without a user cost nothing more.
 func (s *SessionManager) SetUser(ctx context.Context, userID string) error {
 	sd := s.getSessionData(ctx)
 
 	sd.mu.Lock()
-	old, _ := sd.values[userKey].(string)
-	token, hashed, stored := sd.token, sd.hashed, sd.token != "" && !sd.fresh
 	if userID == "" {
 		delete(sd.values, userKey)
 	} else {
@@ -44,12 +43,6 @@ func (s *SessionManager) SetUser(ctx context.Context, userID string) error {
 	sd.status = Modified
 	sd.changes.put(userKey)
 	sd.mu.Unlock()
-
-	if old != "" && old != userID && stored {
-		if err := s.unindex(ctx, old, s.storeKey(token, hashed)); err != nil {
-			return fmt.Errorf("scs: set user: %w", err)
-		}
-	}
 	return nil
 }
 
@@ -87,34 +80,56 @@ func (s *SessionManager) UserSessions(ctx context.Context, userID string) ([]str
 // clients of those sessions start new, empty sessions on their next
 // request. Each session deleted sends EventDestroyed.
 //
-// With a store that implements UserIndexStore it costs 2+n store
-// operations for a user with n sessions: one to list them, one delete per
-// session, and one to empty the user's index. With any other store that
-// can list its sessions it reads and decodes every session in the store
-// first (see UserSessions); otherwise it returns ErrNotIterable. On an
-// error it returns the sessions deleted so far and the error.
+// Once DestroyUser returns, no token of a session that was the user's when
+// it was called is valid, when the store implements UpdateStore: a request
+// in flight that loaded one of them cannot write it back (its save is
+// refused with ErrSessionGone) nor move its data to a new token with
+// RenewToken or MergeSession (the move is undone, see RenewToken). To see
+// the moves that were confirmed while it ran, DestroyUser lists the user's
+// sessions again after deleting them, until a listing finds no new one.
+// With other stores, such requests can bring a session back, as in SCS v2.
+//
+// With a store that implements UserIndexStore it costs n+3 store
+// operations for a user with n sessions: two listings, one delete per
+// session, and one to take them out of the index (one listing and one
+// removal more for each round that finds sessions moved meanwhile). With
+// any other store that can list its sessions it reads and decodes every
+// session in the store, twice (see UserSessions); otherwise it returns
+// ErrNotIterable. On an error it returns the sessions deleted so far and
+// the error. Every store call is bounded by StoreTimeout.
 //
 // It does not change the session in ctx, even when it is one of the
-// user's: call Destroy for that one as well, to clear its cookie. With a
-// store that implements UpdateStore, no request that loaded one of the
-// deleted sessions (this one or one in flight) can write it back: its save
-// is refused with ErrSessionGone. With other stores it can.
+// user's: call Destroy for that one as well, to clear its cookie.
 func (s *SessionManager) DestroyUser(ctx context.Context, userID string) (int, error) {
-	keys, err := s.userKeys(ctx, userID)
-	if err != nil {
-		return 0, err
-	}
-	for i, key := range keys {
-		if err := s.storeDelete(ctx, key, true); err != nil {
-			return i, fmt.Errorf("scs: destroy user sessions: %w", err)
+	done := make(map[string]bool)
+	for round := 0; ; round++ {
+		keys, err := s.userKeys(ctx, userID)
+		if err != nil {
+			return len(done), err
 		}
-		s.emit(ctx, EventDestroyed, key, s.HashTokenInStore, nil)
+		keys = slices.DeleteFunc(keys, func(k string) bool { return done[k] })
+		if len(keys) == 0 {
+			return len(done), nil
+		}
+		if round == maxDestroyRounds {
+			return len(done), fmt.Errorf("scs: destroy user sessions: new sessions of the user still appear after %d rounds", round)
+		}
+		for _, key := range keys {
+			if err := s.storeDelete(ctx, key, true); err != nil {
+				return len(done), fmt.Errorf("scs: destroy user sessions: %w", err)
+			}
+			done[key] = true
+			s.emit(ctx, EventDestroyed, key, s.HashTokenInStore, nil)
+		}
+		if err := s.unindex(ctx, userID, keys...); err != nil {
+			return len(done), fmt.Errorf("scs: destroy user sessions: %w", err)
+		}
 	}
-	if err := s.unindex(ctx, userID, keys...); err != nil {
-		return len(keys), fmt.Errorf("scs: destroy user sessions: %w", err)
-	}
-	return len(keys), nil
 }
+
+// maxDestroyRounds bounds DestroyUser's listings: each round after the
+// first finds only sessions that requests in flight moved while it ran.
+const maxDestroyRounds = 8
 
 // userKeys returns the store keys of userID's live sessions, from the
 // store's index or else by reading every session.
@@ -123,7 +138,9 @@ func (s *SessionManager) userKeys(ctx context.Context, userID string) ([]string,
 		return nil, nil
 	}
 	if ix, ok := s.Store.(UserIndexStore); ok {
-		keys, err := ix.UserSessions(ctx, userID)
+		sctx, cancel := s.storeContext(ctx)
+		keys, err := ix.UserSessions(sctx, userID)
+		cancel()
 		if err != nil {
 			s.storeFailed(ctx, "", err)
 			return nil, fmt.Errorf("scs: list user sessions: %w", err)
@@ -137,7 +154,7 @@ func (s *SessionManager) userKeys(ctx context.Context, userID string) ([]string,
 	var keys []string
 	for key, b := range all {
 		// A session this codec cannot read belongs to no user it knows.
-		if _, values, err := s.Codec.Decode(b); err == nil && values[userKey] == userID {
+		if d, values, err := s.Codec.Decode(b); err == nil && s.live(d) && values[userKey] == userID {
 			keys = append(keys, key)
 		}
 	}
