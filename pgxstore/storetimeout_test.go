@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/seed3bbca6c1/scs/internal/enginetest"
+	"github.com/seed3bbca6c1/scs/internal/sqltest"
 )
 
 // TestStoreTimeoutBoundsAFrozenServer freezes a private PostgreSQL with
@@ -28,12 +29,10 @@ func TestStoreTimeoutBoundsAFrozenServer(t *testing.T) {
 	}
 	defer pool.Close()
 	e.WaitReady(30*time.Second, func() error { return pool.Ping(context.Background()) })
-	if _, err := pool.Exec(context.Background(), `CREATE TABLE sessions (
-	token TEXT PRIMARY KEY,
-	data BYTEA NOT NULL,
-	expiry TIMESTAMPTZ NOT NULL
-)`); err != nil {
-		t.Fatal(err)
+	for _, stmt := range append(sqltest.PostgresSchema(), sqltest.PostgresUserSchema()...) {
+		if _, err := pool.Exec(context.Background(), stmt); err != nil {
+			t.Fatal(err)
+		}
 	}
 	st := New(pool)
 	defer st.StopCleanup()

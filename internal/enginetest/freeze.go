@@ -1,6 +1,7 @@
 package enginetest
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -31,6 +32,23 @@ func CheckStoreTimeout(t *testing.T, st scs.Store, e *Engine, bound time.Duratio
 	mux := http.NewServeMux()
 	mux.HandleFunc("/put", func(w http.ResponseWriter, r *http.Request) { s.Put(r.Context(), "k", "v") })
 	mux.HandleFunc("/get", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, s.GetString(r.Context(), "k")) })
+	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) { s.SetUser(r.Context(), "alice") })
+	mux.HandleFunc("/sessions", func(w http.ResponseWriter, r *http.Request) {
+		ids, err := s.UserSessions(r.Context(), "alice")
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprint(w, len(ids))
+	})
+	mux.HandleFunc("/everywhere", func(w http.ResponseWriter, r *http.Request) {
+		n, err := s.DestroyUser(r.Context(), "alice")
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprint(w, n)
+	})
 	srv := httptest.NewServer(s.LoadAndSave(mux))
 	defer srv.Close()
 	client := &http.Client{Timeout: bound + FreezeGuard}
@@ -58,13 +76,36 @@ func CheckStoreTimeout(t *testing.T, st scs.Store, e *Engine, bound time.Duratio
 	if code != http.StatusOK || token == "" {
 		t.Fatalf("put: %d, cookie %q", code, token)
 	}
-	e.Freeze()
-	code, body, _, took := get("/get", token)
-	if code != http.StatusInternalServerError {
-		t.Errorf("frozen %s: status %d body %q, want 500", e.Name(), code, body)
+	_, indexed := st.(scs.UserIndexStore)
+	if indexed {
+		if code, _, _, _ := get("/login", ""); code != http.StatusOK {
+			t.Fatalf("login: %d", code)
+		}
 	}
-	t.Logf("a request to the frozen %s took %v (StoreTimeout %v)", e.Name(), took, bound)
+	e.Freeze()
+	paths := []string{"/get"}
+	if indexed {
+		// SetUser's save, UserSessions and DestroyUser: every call to
+		// the index is bounded too.
+		paths = append(paths, "/login", "/sessions", "/everywhere")
+	}
+	for _, path := range paths {
+		tok := token
+		if path != "/get" {
+			tok = ""
+		}
+		code, body, _, took := get(path, tok)
+		if code != http.StatusInternalServerError {
+			t.Errorf("frozen %s: %s answered %d %q, want 500", e.Name(), path, code, body)
+		}
+		t.Logf("%s to the frozen %s took %v (StoreTimeout %v)", path, e.Name(), took, bound)
+	}
 	e.Thaw()
+	if indexed {
+		if code, body, _, _ := get("/sessions", ""); code != http.StatusOK || body != "1" {
+			t.Errorf("after thawing %s: UserSessions answered %d %q, want alice's one session", e.Name(), code, body)
+		}
+	}
 	if code, body, _, _ := get("/get", token); code != http.StatusOK || body != "v" {
 		t.Errorf("after thawing %s: status %d body %q, want 200 and the session's value", e.Name(), code, body)
 	}
