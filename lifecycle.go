@@ -299,7 +299,7 @@ func (s *SessionManager) RenewToken(ctx context.Context) error {
 	up, _ := s.Store.(UpdateStore)
 	switch {
 	case stored && up != nil && !s.sealing():
-		found, err := s.vacate(ctx, up, old, hashed, s.storeExpiry(deadline))
+		found, err := s.vacate(ctx, up, old, hashed, user, s.storeExpiry(deadline))
 		if err != nil {
 			return fmt.Errorf("scs: renew token: %w", err)
 		}
@@ -369,7 +369,7 @@ func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
 	user := userOf(values)
 	up, _ := s.Store.(UpdateStore)
 	if up != nil && !s.sealing() {
-		found, err := s.vacate(ctx, up, token, false, s.storeExpiry(deadline))
+		found, err := s.vacate(ctx, up, token, false, user, s.storeExpiry(deadline))
 		if err != nil {
 			return fmt.Errorf("scs: merge session: %w", err)
 		}

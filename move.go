@@ -54,8 +54,14 @@ func userOf(values map[string]interface{}) string {
 
 // vacate replaces the data under token with a tombstone until expiry, if
 // and only if the store still holds the token, and reports whether it did.
-func (s *SessionManager) vacate(ctx context.Context, up UpdateStore, token string, hashed bool, expiry time.Time) (bool, error) {
-	b, err := s.Codec.Encode(tombstoneDeadline, nil)
+// The tombstone keeps the session's user, so that DestroyUser over a store
+// without an index still finds (and deletes) a key being moved.
+func (s *SessionManager) vacate(ctx context.Context, up UpdateStore, token string, hashed bool, user string, expiry time.Time) (bool, error) {
+	var values map[string]interface{}
+	if user != "" {
+		values = map[string]interface{}{userKey: user}
+	}
+	b, err := s.Codec.Encode(tombstoneDeadline, values)
 	if err != nil {
 		return false, fmt.Errorf("encode tombstone: %w", err)
 	}
@@ -76,7 +82,7 @@ func (s *SessionManager) confirmMoves(ctx context.Context, sd *sessionData, toke
 	}
 	up, _ := s.Store.(UpdateStore)
 	for i, m := range moves {
-		found, err := s.vacate(ctx, up, m.token, m.hashed, expiry)
+		found, err := s.vacate(ctx, up, m.token, m.hashed, m.user, expiry)
 		if err != nil {
 			s.keepMoves(sd, moves[i:])
 			return fmt.Errorf("scs: commit session: confirm the move from an old token: %w", err)

@@ -63,7 +63,7 @@ func (s *SessionManager) UserID(ctx context.Context) string {
 // in the store, which can be slow; with a store that can do neither it
 // returns ErrNotIterable.
 func (s *SessionManager) UserSessions(ctx context.Context, userID string) ([]string, error) {
-	keys, err := s.userKeys(ctx, userID)
+	keys, err := s.userKeys(ctx, userID, false)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (s *SessionManager) UserSessions(ctx context.Context, userID string) ([]str
 func (s *SessionManager) DestroyUser(ctx context.Context, userID string) (int, error) {
 	done := make(map[string]bool)
 	for round := 0; ; round++ {
-		keys, err := s.userKeys(ctx, userID)
+		keys, err := s.userKeys(ctx, userID, true)
 		if err != nil {
 			return len(done), err
 		}
@@ -132,8 +132,10 @@ func (s *SessionManager) DestroyUser(ctx context.Context, userID string) (int, e
 const maxDestroyRounds = 8
 
 // userKeys returns the store keys of userID's live sessions, from the
-// store's index or else by reading every session.
-func (s *SessionManager) userKeys(ctx context.Context, userID string) ([]string, error) {
+// store's index or else by reading every session; with moving, also the
+// keys of the user's sessions being moved to another key (tombstones, see
+// move.go), which DestroyUser must delete to stop the move.
+func (s *SessionManager) userKeys(ctx context.Context, userID string, moving bool) ([]string, error) {
 	if userID == "" {
 		return nil, nil
 	}
@@ -154,7 +156,7 @@ func (s *SessionManager) userKeys(ctx context.Context, userID string) ([]string,
 	var keys []string
 	for key, b := range all {
 		// A session this codec cannot read belongs to no user it knows.
-		if d, values, err := s.Codec.Decode(b); err == nil && s.live(d) && values[userKey] == userID {
+		if d, values, err := s.Codec.Decode(b); err == nil && (moving || s.live(d)) && values[userKey] == userID {
 			keys = append(keys, key)
 		}
 	}
