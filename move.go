@@ -22,10 +22,20 @@ import (
 //     a logout did delete it, the save is undone: the new key is deleted,
 //     and the save returns ErrSessionGone.
 //
+// A request that loads a tombstone gets a new, empty session; if it calls
+// Destroy (the user logs out with the old cookie), Destroy deletes the
+// tombstone, and the move in flight undoes itself at step 3.
+//
 // DestroyUser deletes the user's sessions, then lists them again until no
 // new one appears (see user.go). A move that step 3 confirmed had indexed
 // its new key before, so DestroyUser's next listing finds it; a move that
 // step 3 did not confirm yet finds its old key deleted and undoes itself.
+// The tombstone keeps the user ID, so that DestroyUser over a store without
+// an index finds it too.
+//
+// What stays as in SCS v2: a move that step 3 confirmed before Destroy
+// started has already taken the data to the new token, which Destroy of the
+// old token cannot reach; DestroyUser can.
 
 // movedFrom is a store key whose data a session took over in this request
 // and which holds a tombstone until the session's next save confirms the

@@ -31,8 +31,9 @@ type SessionManager struct {
 	// and may expire up to IdleRefreshInterval earlier than IdleTimeout
 	// after its last use. It needs a store that implements ExpiryStore or
 	// ExpiryCtxStore (memstore and every store module of this repository
-	// do); with other stores, and with the default of zero, every request
-	// saves the session, as in SCS v2.
+	// do), or a SealingStore (cookiestore), whose Open tells the expiry;
+	// with other stores, and with the default of zero, every request saves
+	// the session, as in SCS v2.
 	//
 	// About a tenth of IdleTimeout is a good value (a minute for a
 	// 10-minute idle timeout, 3 minutes for 30): an active user's session
