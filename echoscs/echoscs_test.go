@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -73,76 +72,7 @@ func (a *app) get(path string) (*http.Response, string) {
 	return resp, string(b)
 }
 
-// token is the session cookie the client holds, or "".
-func (a *app) token() string {
-	u, _ := url.Parse(a.srv.URL)
-	for _, c := range a.client.Jar.Cookies(u) {
-		if c.Name == a.sm.Cookie.Name {
-			return c.Value
-		}
-	}
-	return ""
-}
-
 var sessionCookie = regexp.MustCompile(`^session=[A-Za-z0-9_-]{43}; Path=/; Expires=[^;]+; Max-Age=86400; HttpOnly; SameSite=Lax$`)
-
-func TestPutThenGetThroughEcho(t *testing.T) {
-	a := newApp(t, scs.New())
-	resp, _ := a.get("/put?v=hello")
-	if sc := resp.Header.Get("Set-Cookie"); !sessionCookie.MatchString(sc) {
-		t.Errorf("Set-Cookie = %q", sc)
-	}
-	if resp.Header.Get("Vary") != "Cookie" || resp.Header.Get("Cache-Control") != `no-cache="Set-Cookie"` {
-		t.Errorf("headers %v", resp.Header)
-	}
-	resp, body := a.get("/get")
-	if body != "hello" {
-		t.Errorf("/get = %q, want hello", body)
-	}
-	if sc := resp.Header.Get("Set-Cookie"); sc != "" {
-		t.Errorf("unmodified session wrote Set-Cookie %q", sc)
-	}
-}
-
-func TestRenewTokenThroughEchoKeepsValuesUnderANewToken(t *testing.T) {
-	a := newApp(t, scs.New())
-	a.get("/put?v=kept")
-	old := a.token()
-	if resp, _ := a.get("/renew"); resp.StatusCode != http.StatusNoContent {
-		t.Fatalf("/renew: %d", resp.StatusCode)
-	}
-	if a.token() == old || a.token() == "" {
-		t.Fatalf("token %q after renew, was %q", a.token(), old)
-	}
-	if _, body := a.get("/get"); body != "kept" {
-		t.Errorf("/get after renew = %q", body)
-	}
-	req, _ := http.NewRequest(http.MethodGet, a.srv.URL+"/get", nil)
-	req.AddCookie(&http.Cookie{Name: "session", Value: old})
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if b, _ := io.ReadAll(resp.Body); len(b) != 0 {
-		t.Errorf("old token still reads %q", b)
-	}
-}
-
-func TestDestroyThroughEchoExpiresTheCookie(t *testing.T) {
-	a := newApp(t, scs.New())
-	a.get("/put?v=gone")
-	resp, _ := a.get("/destroy")
-	if sc := resp.Header.Get("Set-Cookie"); !strings.Contains(sc, "Max-Age=0") && !strings.Contains(sc, "Max-Age=-") {
-		t.Errorf("Set-Cookie after Destroy = %q, want an expired cookie", sc)
-	}
-	if a.token() != "" {
-		t.Errorf("the jar still holds %q", a.token())
-	}
-	if _, body := a.get("/get"); body != "" {
-		t.Errorf("/get after destroy = %q", body)
-	}
-}
 
 // TestStreamingResponseCarriesTheCookie checks that a handler which sends
 // its headers and first chunk before it finishes (c.Stream's WriteHeader,
@@ -276,21 +206,6 @@ func TestCookieIsSetBeforeEchoCommits(t *testing.T) {
 	}
 }
 
-func TestEmptyResponseStillSaves(t *testing.T) {
-	sm := scs.New()
-	a := newApp(t, sm)
-	a.e.GET("/silent", func(c echo.Context) error {
-		sm.Put(c.Request().Context(), "msg", "silent")
-		return nil
-	})
-	if resp, _ := a.get("/silent"); !sessionCookie.MatchString(resp.Header.Get("Set-Cookie")) {
-		t.Errorf("Set-Cookie = %q", resp.Header.Get("Set-Cookie"))
-	}
-	if _, body := a.get("/get"); body != "silent" {
-		t.Errorf("/get = %q", body)
-	}
-}
-
 // failingStore is a memstore whose Commit fails once fail is set.
 type failingStore struct {
 	*memstore.MemStore
@@ -337,109 +252,5 @@ func TestSaveFailureIsAnsweredByErrorFunc(t *testing.T) {
 	resp, body = a.get("/put?v=x")
 	if resp.StatusCode != http.StatusServiceUnavailable || body != "session store down\n" {
 		t.Errorf("/put response %d %q", resp.StatusCode, body)
-	}
-}
-
-func TestLoadAndSaveHeaderCarriesTheTokenInAHeader(t *testing.T) {
-	sm := scs.New()
-	e := echo.New()
-	e.Use(LoadAndSaveHeader(sm, "x-session"))
-	e.GET("/put", func(c echo.Context) error {
-		sm.Put(c.Request().Context(), "msg", "by header")
-		return c.NoContent(http.StatusNoContent)
-	})
-	e.GET("/get", func(c echo.Context) error {
-		return c.String(http.StatusOK, sm.GetString(c.Request().Context(), "msg"))
-	})
-	srv := httptest.NewServer(e)
-	defer srv.Close()
-	resp, err := http.Get(srv.URL + "/put")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	token := resp.Header.Get("X-Session")
-	if len(token) != 43 || resp.Header.Get("Set-Cookie") != "" || resp.Header.Get("Vary") != "X-Session" {
-		t.Fatalf("headers %v", resp.Header)
-	}
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/get", nil)
-	req.Header.Set("X-Session", token)
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if b, _ := io.ReadAll(resp.Body); string(b) != "by header" {
-		t.Errorf("/get = %q", b)
-	}
-}
-
-// TestInsideNetHTTPLoadAndSaveTheOuterOneSaves checks that echoscs under
-// sm.LoadAndSave of the same manager loads nothing twice.
-func TestInsideNetHTTPLoadAndSaveTheOuterOneSaves(t *testing.T) {
-	sm := scs.New()
-	e := echo.New()
-	e.Use(LoadAndSave(sm))
-	e.GET("/put", func(c echo.Context) error {
-		sm.Put(c.Request().Context(), "msg", "outer")
-		return c.NoContent(http.StatusNoContent)
-	})
-	srv := httptest.NewServer(sm.LoadAndSave(e))
-	defer srv.Close()
-	resp, err := http.Get(srv.URL + "/put")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if n := len(resp.Header.Values("Set-Cookie")); n != 1 {
-		t.Errorf("%d Set-Cookie headers, want 1", n)
-	}
-}
-
-// TestSessionDestroyedElsewhereIsNotWrittenBack checks that a request whose
-// session another request destroyed meanwhile (here: deleted from the
-// store while the handler runs) answers normally, sends no cookie, and does
-// not bring the session back.
-func TestSessionDestroyedElsewhereIsNotWrittenBack(t *testing.T) {
-	sm := scs.New()
-	st := memstore.New()
-	sm.Store = st
-	a := newApp(t, sm)
-	a.e.GET("/put-after-logout", func(c echo.Context) error {
-		ctx := c.Request().Context()
-		if err := st.Delete(sm.Token(ctx)); err != nil { // another request's Destroy
-			return err
-		}
-		sm.Put(ctx, "msg", "late")
-		return c.String(http.StatusOK, "ok")
-	})
-	a.get("/put?v=hello")
-	token := a.token()
-	resp, body := a.get("/put-after-logout")
-	if resp.StatusCode != http.StatusOK || body != "ok" || resp.Header.Get("Set-Cookie") != "" {
-		t.Fatalf("%d %q, Set-Cookie %q; want 200, the handler's body and no cookie", resp.StatusCode, body, resp.Header.Get("Set-Cookie"))
-	}
-	if _, found, _ := st.Find(token); found {
-		t.Fatal("the destroyed session was written back")
-	}
-}
-
-func TestHeaderTokenResponsesAreNotStored(t *testing.T) {
-	sm := scs.New()
-	e := echo.New()
-	e.Use(LoadAndSaveHeader(sm, "x-session"))
-	e.GET("/put", func(c echo.Context) error {
-		sm.Put(c.Request().Context(), "msg", "by header")
-		return c.NoContent(http.StatusNoContent)
-	})
-	srv := httptest.NewServer(e)
-	defer srv.Close()
-	resp, err := http.Get(srv.URL + "/put")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.Header.Get("X-Session") == "" || resp.Header.Get("Cache-Control") != "no-store" {
-		t.Fatalf("headers %v; want the token and Cache-Control: no-store", resp.Header)
 	}
 }

@@ -1,26 +1,30 @@
-// Package adaptertest checks that session middleware for another framework,
-// built from scs's building blocks (RequestToken, Load, NewCommitWriter,
-// ErrorFunc), gives the guarantees of scs's own LoadAndSave: it refuses
-// cookie settings that browsers drop when it is built, builds for a nil
-// manager and fails clearly only when a request reaches it, and saves
-// nothing for a handler that panics, so that the framework's recovery
-// answers without a cookie. The echoscs and ginscs tests run it through
-// their framework's real router; it uses the standard library only.
+// Package adaptertest is the test harness that session middleware for
+// other frameworks shares. It checks that middleware built from scs's
+// building blocks (RequestToken, Load, NewCommitWriter, ErrorFunc) gives
+// the guarantees of scs's own LoadAndSave: sessions are stored, renewed
+// and destroyed, in a cookie or a token header; it refuses cookie settings
+// that browsers drop when it is built; it builds for a nil manager and
+// fails clearly only when a request reaches it; and a handler that panics
+// saves nothing, so that the framework's recovery answers without a
+// cookie. The echoscs and ginscs tests run it through their framework's
+// real router, and its own test runs it on LoadAndSave. It uses the
+// standard library and memstore only.
 package adaptertest
 
 import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/memstore"
 )
 
 // TokenHeader is the request and response header that the checks use for
@@ -51,6 +55,9 @@ type Adapter struct {
 
 // Run runs every check of the package on a, each as a subtest.
 func Run(t *testing.T, a Adapter) {
+	t.Run("Sessions", func(t *testing.T) { Sessions(t, a) })
+	t.Run("InsideCoreLoadAndSave", func(t *testing.T) { InsideCoreLoadAndSave(t, a) })
+	t.Run("DestroyedElsewhere", func(t *testing.T) { DestroyedElsewhere(t, a) })
 	t.Run("RefusesBadCookies", func(t *testing.T) { RefusesBadCookies(t, a) })
 	t.Run("NilManager", func(t *testing.T) { NilManager(t, a) })
 	t.Run("PanicSavesNothing", func(t *testing.T) { PanicSavesNothing(t, a) })
@@ -159,7 +166,7 @@ func PanicSavesNothing(t *testing.T, a Adapter) {
 }
 
 func panicSavesNothing(t *testing.T, a Adapter, header string, value any) {
-	store := &Store{}
+	store := newStore()
 	sm := scs.New()
 	sm.Store = store
 	h := Handler(sm, value)
@@ -172,8 +179,8 @@ func panicSavesNothing(t *testing.T, a Adapter, header string, value any) {
 	want := get(t, ref.URL+"/panic?v=new", sm, header, "")
 	got := get(t, srv.URL+"/panic?v=new", sm, header, "")
 	sameResponse(t, "new session", got, want)
-	if n := store.Commits(); n != 0 {
-		t.Errorf("new session: %d commits to the store, want 0", n)
+	if n := len(store.Snapshot()); n != 0 {
+		t.Errorf("new session: %d sessions stored, want none", n)
 	}
 
 	// A stored session.
@@ -182,32 +189,187 @@ func panicSavesNothing(t *testing.T, a Adapter, header string, value any) {
 	if put.err != nil || put.status != http.StatusOK || tok == "" {
 		t.Fatalf("/put: status %d, token %q, error %v", put.status, tok, put.err)
 	}
-	before, commits := store.Data(tok), store.Commits()
-	if before == nil {
+	before := store.Snapshot()
+	if before[tok] == nil {
 		t.Fatal("/put stored nothing")
 	}
 	got = get(t, srv.URL+"/panic?v=new", sm, header, tok)
 	sameResponse(t, "stored session", got, want)
-	if after := store.Data(tok); !bytes.Equal(after, before) || store.Commits() != commits {
-		t.Errorf("stored session: the store changed: %d commits, want %d; data changed: %t", store.Commits(), commits, !bytes.Equal(after, before))
+	if !sameSnapshot(store.Snapshot(), before) {
+		t.Error("stored session: the store changed")
 	}
 	if r := get(t, srv.URL+"/get", sm, header, tok); r.body != "old" {
 		t.Errorf("stored session: /get answered %q (error %v), want %q", r.body, r.err, "old")
 	}
 }
 
+// Sessions checks, in both the cookie and the header form, that sessions
+// go round: a changed session is stored and its token sent (with Vary and
+// the Cache-Control of the core), also when the handler writes nothing;
+// an unchanged one sends no token; RenewToken moves the data to a new
+// token; Destroy removes it and sends an expired cookie, or an empty token
+// header.
+func Sessions(t *testing.T, a Adapter) {
+	for _, header := range []string{"", TokenHeader} {
+		t.Run(fmt.Sprintf("header=%q", header), func(t *testing.T) {
+			sessions(t, a, header)
+		})
+	}
+}
+
+func sessions(t *testing.T, a Adapter, header string) {
+	store := newStore()
+	sm := scs.New()
+	sm.Store = store
+	srv := httptest.NewServer(a.Router(sm, header, Handler(sm, nil), false))
+	t.Cleanup(srv.Close)
+	vary, cache := "Cookie", `no-cache="Set-Cookie"`
+	if header != "" {
+		vary, cache = header, "no-store"
+	}
+
+	r := get(t, srv.URL+"/put?v=hello", sm, header, "")
+	tok := r.token(sm, header)
+	if r.err != nil || r.status != http.StatusOK || r.body != "ok" || len(tok) != 43 {
+		t.Fatalf("/put: %d %q, token %q, error %v", r.status, r.body, tok, r.err)
+	}
+	if !slices.Contains(r.header.Values("Vary"), vary) || r.header.Get("Cache-Control") != cache {
+		t.Errorf("/put: Vary %q, Cache-Control %q; want %q, %q", r.header.Values("Vary"), r.header.Get("Cache-Control"), vary, cache)
+	}
+	if header != "" && r.header.Get("Set-Cookie") != "" {
+		t.Errorf("/put: Set-Cookie %q in the header form", r.header.Get("Set-Cookie"))
+	}
+	if c := cookie(r, sm); header == "" && (c == nil || c.Path != sm.Cookie.Path || !c.HttpOnly ||
+		c.SameSite != sm.Cookie.SameSite || c.MaxAge != int(sm.Lifetime.Seconds()) || len(r.header.Values("Set-Cookie")) != 1) {
+		t.Errorf("/put: Set-Cookie %q, want one session cookie with the manager's settings", r.header.Values("Set-Cookie"))
+	}
+	if store.Data(tok) == nil {
+		t.Fatal("/put: not stored")
+	}
+
+	r = get(t, srv.URL+"/get", sm, header, tok)
+	if r.body != "hello" || r.token(sm, header) != "" || len(r.header.Values("Set-Cookie")) != 0 {
+		t.Errorf("/get: %q, token %q, Set-Cookie %q; want %q and no token", r.body, r.token(sm, header), r.header.Values("Set-Cookie"), "hello")
+	}
+
+	r = get(t, srv.URL+"/renew", sm, header, tok)
+	renewed := r.token(sm, header)
+	if r.status != http.StatusNoContent || renewed == "" || renewed == tok {
+		t.Fatalf("/renew: %d, token %q (was %q)", r.status, renewed, tok)
+	}
+	if store.Data(tok) != nil || store.Data(renewed) == nil {
+		t.Error("/renew: the data did not move to the new token")
+	}
+	if r = get(t, srv.URL+"/get", sm, header, renewed); r.body != "hello" {
+		t.Errorf("/get after /renew: %q", r.body)
+	}
+
+	r = get(t, srv.URL+"/destroy", sm, header, renewed)
+	if r.status != http.StatusNoContent || store.Data(renewed) != nil {
+		t.Errorf("/destroy: %d, still stored: %t", r.status, store.Data(renewed) != nil)
+	}
+	if header != "" {
+		if v, ok := r.header[header]; !ok || len(v) != 1 || v[0] != "" {
+			t.Errorf("/destroy: %s %q, want one empty value", header, v)
+		}
+	} else if c := cookie(r, sm); c == nil || c.Value != "" || c.MaxAge >= 0 {
+		t.Errorf("/destroy: cookie %v, want an expired one", c)
+	}
+
+	r = get(t, srv.URL+"/quiet?v=quiet", sm, header, "")
+	if tok = r.token(sm, header); r.status != http.StatusOK || tok == "" {
+		t.Fatalf("/quiet, which writes nothing: %d, token %q", r.status, tok)
+	}
+	if r = get(t, srv.URL+"/get", sm, header, tok); r.body != "quiet" {
+		t.Errorf("/get after /quiet: %q", r.body)
+	}
+}
+
+// InsideCoreLoadAndSave checks that the middleware under the core's
+// LoadAndSave of the same manager loads and saves nothing itself: the
+// response carries one cookie.
+func InsideCoreLoadAndSave(t *testing.T, a Adapter) {
+	store := newStore()
+	sm := scs.New()
+	sm.Store = store
+	srv := httptest.NewServer(sm.LoadAndSave(a.Router(sm, "", Handler(sm, nil), false)))
+	t.Cleanup(srv.Close)
+	r := get(t, srv.URL+"/put?v=outer", sm, "", "")
+	if n := len(r.header.Values("Set-Cookie")); r.err != nil || n != 1 {
+		t.Fatalf("%d Set-Cookie headers (error %v), want 1", n, r.err)
+	}
+	if n := len(store.Snapshot()); n != 1 {
+		t.Errorf("%d sessions stored, want 1", n)
+	}
+}
+
+// DestroyedElsewhere checks that a request whose session another request
+// destroyed meanwhile (deleted from the store while the handler runs)
+// answers normally, sends no cookie or token, and does not bring the
+// session back.
+func DestroyedElsewhere(t *testing.T, a Adapter) {
+	for _, header := range []string{"", TokenHeader} {
+		store := newStore()
+		sm := scs.New()
+		sm.Store = store
+		srv := httptest.NewServer(a.Router(sm, header, Handler(sm, nil), false))
+		t.Cleanup(srv.Close)
+		tok := get(t, srv.URL+"/put?v=hello", sm, header, "").token(sm, header)
+		r := get(t, srv.URL+"/logout-then-put", sm, header, tok)
+		if r.status != http.StatusOK || r.body != "ok" || len(r.header.Values("Set-Cookie")) != 0 || r.header.Get(TokenHeader) != "" {
+			t.Errorf("header %q: %d %q, Set-Cookie %q, %s %q; want 200, the handler's body and no token", header, r.status, r.body, r.header.Values("Set-Cookie"), TokenHeader, r.header.Get(TokenHeader))
+		}
+		if store.Data(tok) != nil {
+			t.Errorf("header %q: the destroyed session was written back", header)
+		}
+	}
+}
+
+// cookie returns the session cookie r sets, or nil.
+func cookie(r response, sm *scs.SessionManager) *http.Cookie {
+	for _, c := range (&http.Response{Header: r.header}).Cookies() {
+		if c.Name == sm.Cookie.Name {
+			return c
+		}
+	}
+	return nil
+}
+
 // Handler serves the paths the checks request, with the session of sm in
 // the request's context: /put puts the query's v under "msg" and answers
-// "ok", /get answers the value under "msg", and /panic puts v and then
-// panics with value.
+// "ok"; /quiet puts v and writes nothing; /get answers the value under
+// "msg"; /renew and /destroy renew and destroy the session and answer 204;
+// /logout-then-put deletes the session from the store, as another
+// request's Destroy would, then puts "late" and answers "ok"; /panic puts
+// v and then panics with value.
 func Handler(sm *scs.SessionManager, value any) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
 		switch r.URL.Path {
 		case "/put":
-			sm.Put(r.Context(), "msg", r.URL.Query().Get("v"))
+			sm.Put(ctx, "msg", r.URL.Query().Get("v"))
 			_, _ = io.WriteString(w, "ok")
+		case "/quiet":
+			sm.Put(ctx, "msg", r.URL.Query().Get("v"))
 		case "/get":
-			_, _ = io.WriteString(w, sm.GetString(r.Context(), "msg"))
+			_, _ = io.WriteString(w, sm.GetString(ctx, "msg"))
+		case "/renew", "/destroy":
+			f := sm.RenewToken
+			if r.URL.Path == "/destroy" {
+				f = sm.Destroy
+			}
+			if err := f(ctx); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		case "/logout-then-put":
+			if err := sm.Store.Delete(sm.Token(ctx)); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			sm.Put(ctx, "msg", "late")
+			_, _ = io.WriteString(w, "ok")
 		case "/panic":
 			sm.Put(r.Context(), "msg", r.URL.Query().Get("v"))
 			panic(value)
@@ -231,10 +393,8 @@ func (resp response) token(sm *scs.SessionManager, header string) string {
 	if header != "" {
 		return resp.header.Get(header)
 	}
-	for _, c := range (&http.Response{Header: resp.header}).Cookies() {
-		if c.Name == sm.Cookie.Name {
-			return c.Value
-		}
+	if c := cookie(resp, sm); c != nil {
+		return c.Value
 	}
 	return ""
 }
@@ -315,51 +475,38 @@ func panicValue(f func()) (v any, panicked bool) {
 	return nil, false
 }
 
-// Store is an scs.Store in memory that counts its commits.
+// Store is the store the checks use: a memstore, whose conditional
+// updates let the core tell a session destroyed elsewhere, that can show
+// what it holds.
 type Store struct {
-	mu      sync.Mutex
-	data    map[string][]byte
-	commits int
+	*memstore.MemStore
 }
 
-// Find returns the data stored for token.
-func (s *Store) Find(token string) ([]byte, bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.data[token]
-	return bytes.Clone(b), ok, nil
-}
-
-// Commit stores b for token; expiry is ignored.
-func (s *Store) Commit(token string, b []byte, expiry time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.data == nil {
-		s.data = map[string][]byte{}
-	}
-	s.data[token] = bytes.Clone(b)
-	s.commits++
-	return nil
-}
-
-// Delete removes token's data.
-func (s *Store) Delete(token string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.data, token)
-	return nil
+// newStore returns an empty Store with no cleanup goroutine.
+func newStore() Store {
+	return Store{memstore.NewWithCleanupInterval(0)}
 }
 
 // Data returns the data stored for token, nil when there is none.
-func (s *Store) Data(token string) []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return bytes.Clone(s.data[token])
+func (s Store) Data(token string) []byte {
+	b, found, err := s.Find(token)
+	if err != nil || !found {
+		return nil
+	}
+	return b
 }
 
-// Commits returns how many commits reached s.
-func (s *Store) Commits() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.commits
+// Snapshot returns every live session's data, keyed by token.
+func (s Store) Snapshot() map[string][]byte {
+	m, err := s.All()
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// sameSnapshot reports whether the two snapshots hold the same sessions
+// and data.
+func sameSnapshot(a, b map[string][]byte) bool {
+	return maps.EqualFunc(a, b, bytes.Equal)
 }
