@@ -1,9 +1,10 @@
 // Package bunstore is a session store for scs over Bun (github.com/uptrace/bun),
 // for PostgreSQL, MySQL/MariaDB, SQLite and SQL Server.
 //
-// The store creates its table if it does not exist, in the layout SCS v2's
-// bunstore uses: table "sessions" with columns token, data and expiry and an
-// index on expiry, so both read each other's sessions. Expiry is compared
+// On its first use, the store creates its table if it does not exist, in the
+// layout SCS v2's bunstore uses: table "sessions" with columns token, data
+// and expiry and an index on expiry, so both read each other's sessions. Its
+// constructors, like SCS v2's, send nothing to the database. Expiry is compared
 // with the application's clock, as SCS does.
 package bunstore
 
@@ -14,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/seed3bbca6c1/scs/cleanup"
@@ -51,15 +54,22 @@ type Config struct {
 type BunStore struct {
 	db      *bun.DB
 	dialect dialect.Name
-	table   string // quoted for the dialect
+	name    string   // the table's name, as configured
+	table   string   // quoted for the dialect
+	create  []string // the statements that create the table if it does not exist
 	runner  *cleanup.Runner
+
+	createMu sync.Mutex  // held while the table is created
+	created  atomic.Bool // the create statements succeeded
 
 	findSQL, deleteSQL, allSQL, cleanupSQL, mergeSQL, casSQL, updateSQL, holdsSQL string
 }
 
-// New returns a store on the table "sessions" in db, creating the table if it
-// does not exist. Its cleanup goroutine deletes expired sessions every 5
-// minutes, from the first use of the store until StopCleanup.
+// New returns a store on the table "sessions" in db, which it creates, if it
+// does not exist, on its first use. Its cleanup goroutine deletes expired
+// sessions every 5 minutes, from the first use of the store until
+// StopCleanup. Like SCS v2's, it sends nothing to the database before the
+// store is used.
 func New(db *bun.DB) (*BunStore, error) {
 	return NewWithCleanupInterval(db, 5*time.Minute)
 }
@@ -71,14 +81,22 @@ func NewWithCleanupInterval(db *bun.DB, cleanupInterval time.Duration) (*BunStor
 	return NewWithConfig(db, Config{CleanUpInterval: cleanupInterval})
 }
 
-// NewWithConfig returns a store configured by cfg, creating its table if it
-// does not exist. It returns an error if cfg.TableName is not a valid table
-// name, the dialect is not one of PostgreSQL, MySQL, SQLite and SQL Server,
-// or the table cannot be created.
+// NewWithConfig returns a store configured by cfg. It returns an error if
+// cfg.TableName is not a valid table name, or the dialect is not one of
+// PostgreSQL, MySQL, SQLite and SQL Server; it sends nothing to the
+// database. The store creates its table, if it does not exist, on its first
+// use (the first call of any method); until that succeeds, each call tries
+// again and returns the error. A nil db gives a store whose methods return
+// an error.
 func NewWithConfig(db *bun.DB, cfg Config) (*BunStore, error) {
 	name, err := sqlstore.CheckTableName("bunstore", cfg.TableName)
 	if err != nil {
 		return nil, err
+	}
+	if db == nil {
+		b := &BunStore{}
+		b.runner = cleanup.New(cfg.CleanUpInterval, b.deleteExpired)
+		return b, nil
 	}
 	schema, table, qualified := strings.Cut(name, ".")
 	if !qualified {
@@ -140,13 +158,39 @@ func NewWithConfig(db *bun.DB, cfg Config) (*BunStore, error) {
 	default:
 		return nil, fmt.Errorf("bunstore: unsupported dialect %s", d)
 	}
-	for _, q := range create {
-		if _, err := db.ExecContext(context.Background(), q); err != nil {
-			return nil, fmt.Errorf("bunstore: create table %s: %w", name, err)
-		}
-	}
+	b.name, b.create = name, create
 	b.runner = cleanup.New(cfg.CleanUpInterval, b.deleteExpired)
 	return b, nil
+}
+
+// ready prepares the store for a call with ctx: it returns an error for a
+// store without a database, starts the cleanup goroutine unless it runs
+// already, returns the context's error, if any,
+// so that a cancelled call sends nothing, and creates the table unless
+// this store already did.
+func (b *BunStore) ready(ctx context.Context) error {
+	if b.db == nil {
+		return errors.New("no database: the store was made with a nil *bun.DB")
+	}
+	b.runner.Start()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if b.created.Load() {
+		return nil
+	}
+	b.createMu.Lock()
+	defer b.createMu.Unlock()
+	if b.created.Load() {
+		return nil
+	}
+	for _, q := range b.create {
+		if _, err := b.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("create table %s: %w", b.name, err)
+		}
+	}
+	b.created.Store(true)
+	return nil
 }
 
 // Find returns the data of the session token. found is false, with a nil
@@ -157,8 +201,7 @@ func (b *BunStore) Find(token string) (data []byte, found bool, err error) {
 
 // FindCtx is Find with a context.
 func (b *BunStore) FindCtx(ctx context.Context, token string) (data []byte, found bool, err error) {
-	b.runner.Start()
-	if err := ctx.Err(); err != nil {
+	if err := b.ready(ctx); err != nil {
 		return nil, false, fmt.Errorf("bunstore: find: %w", err)
 	}
 	err = b.db.QueryRowContext(ctx, b.findSQL, token, now()).Scan(&data)
@@ -183,8 +226,7 @@ func (b *BunStore) FindExpiry(token string) (data []byte, expiry time.Time, foun
 
 // FindExpiryCtx is FindExpiry with a context.
 func (b *BunStore) FindExpiryCtx(ctx context.Context, token string) (data []byte, expiry time.Time, found bool, err error) {
-	b.runner.Start()
-	if err := ctx.Err(); err != nil {
+	if err := b.ready(ctx); err != nil {
 		return nil, time.Time{}, false, fmt.Errorf("bunstore: find: %w", err)
 	}
 	// Bun's scanner, unlike database/sql's, reads the text SQLite keeps
@@ -211,8 +253,7 @@ func (b *BunStore) Commit(token string, data []byte, expiry time.Time) error {
 
 // CommitCtx is Commit with a context.
 func (b *BunStore) CommitCtx(ctx context.Context, token string, data []byte, expiry time.Time) error {
-	b.runner.Start()
-	if err := ctx.Err(); err != nil {
+	if err := b.ready(ctx); err != nil {
 		return fmt.Errorf("bunstore: commit: %w", err)
 	}
 	if data == nil {
@@ -256,8 +297,7 @@ func (b *BunStore) insert(token string, data []byte, expiry time.Time) *bun.Inse
 // identical data and expiry reports no row: then a second statement checks
 // that the session holds them, and if so the swap is done.
 func (b *BunStore) CompareAndSwap(ctx context.Context, token string, old, data []byte, expiry time.Time) (swapped bool, err error) {
-	b.runner.Start()
-	if err := ctx.Err(); err != nil {
+	if err := b.ready(ctx); err != nil {
 		return false, fmt.Errorf("bunstore: compare and swap: %w", err)
 	}
 	if data == nil {
@@ -302,8 +342,7 @@ func (b *BunStore) CompareAndSwap(ctx context.Context, token string, old, data [
 // session destroyed or renewed by one request is not written back by
 // another.
 func (b *BunStore) Update(ctx context.Context, token string, data []byte, expiry time.Time) (found bool, err error) {
-	b.runner.Start()
-	if err := ctx.Err(); err != nil {
+	if err := b.ready(ctx); err != nil {
 		return false, fmt.Errorf("bunstore: update: %w", err)
 	}
 	if data == nil {
@@ -339,8 +378,7 @@ func (b *BunStore) Delete(token string) error {
 
 // DeleteCtx is Delete with a context.
 func (b *BunStore) DeleteCtx(ctx context.Context, token string) error {
-	b.runner.Start()
-	if err := ctx.Err(); err != nil {
+	if err := b.ready(ctx); err != nil {
 		return fmt.Errorf("bunstore: delete: %w", err)
 	}
 	if _, err := b.db.ExecContext(ctx, b.deleteSQL, token); err != nil {
@@ -357,8 +395,7 @@ func (b *BunStore) All() (map[string][]byte, error) {
 
 // AllCtx is All with a context.
 func (b *BunStore) AllCtx(ctx context.Context) (map[string][]byte, error) {
-	b.runner.Start()
-	if err := ctx.Err(); err != nil {
+	if err := b.ready(ctx); err != nil {
 		return nil, fmt.Errorf("bunstore: all: %w", err)
 	}
 	rows, err := b.db.QueryContext(ctx, b.allSQL, now())
@@ -383,6 +420,9 @@ func (b *BunStore) StopCleanup() {
 // deleteExpired deletes the expired sessions, sqlstore.BatchSize rows per
 // statement, until a statement finds fewer than that.
 func (b *BunStore) deleteExpired(ctx context.Context) error {
+	if err := b.ready(ctx); err != nil {
+		return fmt.Errorf("bunstore: delete expired: %w", err)
+	}
 	return sqlstore.DeleteInBatches(ctx, "bunstore", func(ctx context.Context) (int64, error) {
 		res, err := b.db.ExecContext(ctx, b.cleanupSQL, now())
 		if err != nil {

@@ -57,7 +57,8 @@ func dropTable(t testing.TB, db *bun.DB, table string) {
 	}
 }
 
-// newStore returns a store on a new table, dropped when the test ends.
+// newStore returns a store on a new table, which it creates, dropped when
+// the test ends.
 func newStore(t testing.TB, db *bun.DB, interval time.Duration) *BunStore {
 	t.Helper()
 	table := sqltest.UniqueName(t)
@@ -67,6 +68,9 @@ func newStore(t testing.TB, db *bun.DB, interval time.Duration) *BunStore {
 	}
 	t.Cleanup(func() { dropTable(t, db, table) })
 	t.Cleanup(b.StopCleanup) // runs first
+	if err := b.ready(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	return b
 }
 
@@ -135,8 +139,10 @@ func TestFreshTableLayout(t *testing.T) {
 			t.Errorf("no index %s_expiry_idx (%v)", table, err)
 		}
 		// A second store on the same table finds it as it is.
-		if _, err := NewWithConfig(db, Config{TableName: table}); err != nil {
+		if b2, err := NewWithConfig(db, Config{TableName: table}); err != nil {
 			t.Errorf("NewWithConfig on an existing table: %v", err)
+		} else if _, _, err := b2.Find(storetest.Token(t)); err != nil {
+			t.Errorf("Find on an existing table: %v", err)
 		}
 	})
 }
@@ -331,4 +337,75 @@ func TestIdleRefreshIntervalTakesEffect(t *testing.T) {
 	runEngines(t, func(t *testing.T, _ string, db *bun.DB) {
 		storetest.IdleRefresh(t, newStore(t, db, 0))
 	})
+}
+
+// TestConstructorSendsNothing checks that, as with SCS v2's bunstore, a
+// constructor sends nothing to the database, so that a store made over a
+// nil or unreachable database neither panics nor fails nor blocks: the
+// table is created on the first use, which is when errors show.
+func TestConstructorSendsNothing(t *testing.T) {
+	for _, newStore := range []func(*bun.DB) (*BunStore, error){
+		New,
+		func(db *bun.DB) (*BunStore, error) { return NewWithCleanupInterval(db, time.Millisecond) },
+		func(db *bun.DB) (*BunStore, error) { return NewWithConfig(db, Config{TableName: "auth.sessions"}) },
+	} {
+		b, err := newStore(nil)
+		if err != nil {
+			t.Fatalf("a constructor on a nil *bun.DB: %v", err)
+		}
+		if _, _, err := b.Find(storetest.Token(t)); err == nil || !strings.Contains(err.Error(), "nil *bun.DB") {
+			t.Errorf("Find on a store over a nil *bun.DB = %v, want an error", err)
+		}
+		b.StopCleanup()
+
+		// Nothing listens on port 1: a statement would fail.
+		sqldb, err := sql.Open("pg", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&dial_timeout=1s")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sqldb.Close()
+		log := &queryLog{}
+		db := bun.NewDB(sqldb, pgdialect.New()).WithQueryHook(log)
+		start := time.Now()
+		b, err = newStore(db)
+		if err != nil {
+			t.Fatalf("a constructor on an unreachable database: %v", err)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("a constructor on an unreachable database took %v", d)
+		}
+		if q := log.take(); len(q) != 0 {
+			t.Errorf("a constructor sent %q", q)
+		}
+		if err := b.Commit(storetest.Token(t), []byte("x"), time.Now().Add(time.Minute)); err == nil || !strings.Contains(err.Error(), "create table") {
+			t.Errorf("Commit on an unreachable database = %v, want the error of creating the table", err)
+		}
+		b.StopCleanup()
+	}
+
+	// On a database that answers, the first use creates the table, once.
+	db := openSQLite(t)
+	log := &queryLog{}
+	b, err := NewWithConfig(db.WithQueryHook(log), Config{TableName: "lazy_sessions"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.StopCleanup()
+	if q := log.take(); len(q) != 0 {
+		t.Fatalf("NewWithConfig sent %q", q)
+	}
+	tok := storetest.Token(t)
+	if _, found, err := b.Find(tok); err != nil || found {
+		t.Fatalf("first Find = %v, %v", found, err)
+	}
+	q := log.take()
+	if len(q) != 3 || !strings.HasPrefix(q[0], "CREATE TABLE IF NOT EXISTS") || !strings.HasPrefix(q[2], "SELECT") {
+		t.Fatalf("first Find sent %q; want the CREATE statements, then the SELECT", q)
+	}
+	if _, _, err := b.Find(tok); err != nil {
+		t.Fatal(err)
+	}
+	if q := log.take(); len(q) != 1 {
+		t.Fatalf("second Find sent %q; want only the SELECT", q)
+	}
 }

@@ -36,7 +36,7 @@ func Example() {
 	db := bun.NewDB(sqldb, sqlitedialect.New())
 	defer db.Close()
 
-	store, err := bunstore.New(db) // creates the sessions table if needed
+	store, err := bunstore.New(db) // the first use creates the sessions table if needed
 	if err != nil {
 		log.Fatal(err)
 	}
