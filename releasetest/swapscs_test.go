@@ -233,7 +233,7 @@ func TestSwapSCS(t *testing.T) {
 		"scs v2:  2 passed, 0 failed, 0 skipped, 0 build failures",
 		"swapped: 1 passed, 1 failed, 0 skipped, 0 build failures",
 		"outcomes: 1 differ",
-		"example.com/swapfixture TestSCSPackagePath: pass -> fail",
+		"example.com/swapfixture TestSCSPackagePath: pass -> fail (again on a rerun)",
 		"SessionManager is from github.com/seed3bbca6c1/scs",
 	} {
 		if !strings.Contains(out, want) {

@@ -23,7 +23,9 @@
 # without any test result: it did not build, or TestMain or init failed), the
 # tests whose outcome differs with their output from both runs, and what the
 # swap changed in go.mod's requirements (versions raised by `go mod tidy`,
-# the go and toolchain lines).
+# the go and toolchain lines). Each test that differs is run once more in
+# both copies, and its line says whether the difference came back ("again on
+# a rerun") or not ("flaky?"); SWAP_SCS_RERUN=0 skips that.
 #
 # Every argument before APP_DIR goes to `go test` as it is (-run, -v, -race,
 # -timeout, -tags, -p ...); -count=1 is added first, so results are never
@@ -223,6 +225,15 @@ func read(path string) *run {
 	return r
 }
 
+// outcomeOf is the test's outcome, if r has it (r may be nil).
+func (r *run) outcomeOf(k string) (string, bool) {
+	if r == nil {
+		return "", false
+	}
+	o, ok := r.outcome[k]
+	return o, ok
+}
+
 func (r *run) counts() string {
 	return fmt.Sprintf("%d passed, %d failed, %d skipped, %d build failures", r.passed, r.failed, r.skipped, r.broken)
 }
@@ -406,8 +417,39 @@ func main() {
 	case "count":
 		r := read(os.Args[2])
 		fmt.Println(r.counts())
+	case "torerun":
+		// The top-level tests that differ, as "package<TAB>test", in the
+		// packages that ran in both copies.
+		a, b := read(os.Args[2]), read(os.Args[3])
+		seen := map[string]bool{}
+		var lines []string
+		for k := range b.outcome {
+			a.outcome[k] = outcome(a, k)
+		}
+		for k := range a.outcome {
+			pkg, test, isTest := strings.Cut(k, " ")
+			if !isTest || strings.HasSuffix(k, " [package]") || outcome(a, k) == outcome(b, k) {
+				continue
+			}
+			if outcome(a, pkgKey(pkg)) != "ok" || outcome(b, pkgKey(pkg)) != "ok" {
+				continue
+			}
+			top, _, _ := strings.Cut(test, "/")
+			if l := pkg + "\t" + top; !seen[l] {
+				seen[l] = true
+				lines = append(lines, l)
+			}
+		}
+		sort.Strings(lines)
+		for _, l := range lines {
+			fmt.Println(l)
+		}
 	case "diff":
 		a, b := read(os.Args[2]), read(os.Args[3])
+		var ra, rb *run
+		if len(os.Args) > 5 {
+			ra, rb = read(os.Args[4]), read(os.Args[5])
+		}
 		keys := map[string]bool{}
 		for k := range a.outcome {
 			keys[k] = true
@@ -443,6 +485,13 @@ func main() {
 			line := fmt.Sprintf("  %s: %s -> %s", k, outcome(a, k), outcome(b, k))
 			if pkg := strings.TrimSuffix(k, " [package]"); pkg != k && notRun[pkg] > 0 {
 				line += fmt.Sprintf(" (%d of its tests did not run)", notRun[pkg])
+			}
+			if _, ok := ra.outcomeOf(k); ok {
+				if oa, _ := ra.outcomeOf(k); oa == outcome(a, k) && outcome(rb, k) == outcome(b, k) {
+					line += " (again on a rerun)"
+				} else {
+					line += fmt.Sprintf(" (not on a rerun: %s -> %s; flaky?)", oa, outcome(rb, k))
+				}
 			}
 			fmt.Println(line)
 		}
@@ -627,8 +676,28 @@ echo "swapped: $("$report" count "$tmp/swapped.json")"
 echo
 echo "scs v2:  $("$report" count "$tmp/v2.json")"
 echo "swapped: $("$report" count "$tmp/swapped.json")"
+# A test that differs is run once more in both copies (SWAP_SCS_RERUN=0
+# skips this), so that a flaky test shows as one.
+rerun=()
+if [ "${SWAP_SCS_RERUN:-1}" != 0 ]; then
+	mapfile -t again < <("$report" torerun "$tmp/v2.json" "$tmp/swapped.json")
+	if [ ${#again[@]} -gt 0 ]; then
+		echo "== running the ${#again[@]} tests that differ once more in both copies ..."
+		: >"$tmp/rerun.v2.json"
+		: >"$tmp/rerun.swapped.json"
+		for pkg in $(printf '%s\n' "${again[@]}" | cut -f1 | sort -u); do
+			re=$(printf '%s\n' "${again[@]}" | awk -F'\t' -v p="$pkg" '$1 == p { print $2 }' | paste -sd'|' -)
+			for c in v2 swapped; do
+				d=$v2dir
+				[ "$c" = swapped ] && d=$swdir
+				(cd "$d" && go test -json -count=1 "${flags[@]}" -run "^($re)\$" "$pkg" >>"$tmp/rerun.$c.json" 2>>"$tmp/rerun.$c.stderr") || true
+			done
+		done
+		rerun=("$tmp/rerun.v2.json" "$tmp/rerun.swapped.json")
+	fi
+fi
 status=0
-"$report" diff "$tmp/v2.json" "$tmp/swapped.json" || status=$?
+"$report" diff "$tmp/v2.json" "$tmp/swapped.json" "${rerun[@]}" || status=$?
 if [ "$status" -ne 0 ]; then
 	keep=1
 	exit 1
