@@ -50,6 +50,12 @@ type app struct {
 func newApp(sessionManager *scs.SessionManager, users map[string]user) *app {
 	sessionManager.Lifetime = 7 * 24 * time.Hour // what "remember me" keeps
 	sessionManager.IdleTimeout = 2 * time.Hour
+	// Without IdleRefreshInterval every page view would write the session
+	// to the store and send a new cookie, only to push the idle deadline
+	// on. With it, a request that changes nothing saves the session at most
+	// once per interval; the session may then end up to that much before
+	// IdleTimeout. About a tenth of IdleTimeout is a good value.
+	sessionManager.IdleRefreshInterval = 12 * time.Minute
 	sessionManager.Cookie.Name = "webapp_session"
 	sessionManager.Cookie.HttpOnly = true                 // no JavaScript access
 	sessionManager.Cookie.SameSite = http.SameSiteLaxMode // not sent on cross-site POSTs
@@ -64,8 +70,8 @@ func newApp(sessionManager *scs.SessionManager, users map[string]user) *app {
 }
 
 // routes is the application's handler: Go 1.22 method patterns, private
-// pages behind requireLogin, every form behind checkCSRF, and LoadAndSave
-// around all of it.
+// pages behind requireLogin, every form behind checkCSRF, LoadAndSave
+// around all of it, and the cache policy around LoadAndSave.
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.home)
@@ -75,8 +81,52 @@ func (a *app) routes() http.Handler {
 	mux.Handle("POST /account/note", a.checkCSRF(a.requireLogin(http.HandlerFunc(a.saveNote))))
 	mux.Handle("POST /logout", a.checkCSRF(http.HandlerFunc(a.logout)))
 	mux.Handle("POST /logout-everywhere", a.checkCSRF(a.requireLogin(http.HandlerFunc(a.logoutEverywhere))))
-	return a.sessions.LoadAndSave(mux)
+	return noStore(a.sessions.LoadAndSave(mux))
 }
+
+// noStore is the application's cache policy, in one place: every response
+// goes out with exactly one Cache-Control header line, "no-store". Every
+// page here is made for its session (the user's name, a flash message, a
+// CSRF token), and private pages must not come back from a cache through
+// the Back button after logging out. It wraps LoadAndSave because the
+// session manager adds its own Cache-Control: no-cache="Set-Cookie" line
+// whenever it writes the cookie; a handler that set no-store as well would
+// send two lines. no-store already keeps caches from storing the cookie, so
+// the one line replaces both.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		nw := &noStoreWriter{ResponseWriter: w}
+		next.ServeHTTP(nw, r)
+		nw.setHeader() // a handler that wrote nothing: net/http sends the headers now
+	})
+}
+
+// noStoreWriter sets the Cache-Control line just before the headers go out,
+// after LoadAndSave has added its own.
+type noStoreWriter struct {
+	http.ResponseWriter
+	done bool
+}
+
+func (w *noStoreWriter) setHeader() {
+	if !w.done {
+		w.done = true
+		w.Header()["Cache-Control"] = []string{"no-store"}
+	}
+}
+
+func (w *noStoreWriter) WriteHeader(code int) {
+	w.setHeader()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *noStoreWriter) Write(b []byte) (int, error) {
+	w.setHeader()
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the server's writer.
+func (w *noStoreWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // page is what every template gets.
 type page struct {
@@ -193,12 +243,11 @@ func (a *app) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-// requireLogin sends anonymous visitors to the login page, and tells
-// browsers and proxies not to keep private pages: after logging out, the
-// Back button must not show them from the cache.
+// requireLogin sends anonymous visitors to the login page. (That browsers
+// and proxies do not keep private pages is noStore's job, around every
+// page.)
 func (a *app) requireLogin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
 		if !a.sessions.Exists(r.Context(), keyUser) {
 			a.sessions.Put(r.Context(), keyFlash, "Please log in first.")
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
@@ -219,7 +268,6 @@ func (a *app) checkCSRF(next http.Handler) http.Handler {
 		want := a.sessions.GetString(r.Context(), keyCSRF)
 		got := r.PostFormValue("csrf_token")
 		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
-			w.Header().Set("Cache-Control", "no-store")
 			a.write(w, http.StatusForbidden, "forbidden.html", page{})
 			return
 		}

@@ -193,3 +193,65 @@ func TestLogoutEverywhereEndsTheUsersOtherSessionsOnly(t *testing.T) {
 		t.Errorf("bob was logged out too: %d", resp.StatusCode)
 	}
 }
+
+// TestEveryPageSendsOneCacheControlLine walks the application's pages, as an
+// anonymous visitor and logged in, through its HTTP handler and counts the
+// Cache-Control header lines of each response: exactly one, no-store, also
+// on the responses where the session manager writes the cookie and adds its
+// own no-cache="Set-Cookie".
+func TestEveryPageSendsOneCacheControlLine(t *testing.T) {
+	srv, _ := startApp(t)
+	v := newVisitor(t, srv.URL)
+	check := func(what string, resp *http.Response) {
+		t.Helper()
+		if cc := resp.Header.Values("Cache-Control"); len(cc) != 1 || cc[0] != "no-store" {
+			t.Errorf("%s: Cache-Control lines %q, want exactly one, no-store (Set-Cookie: %q)", what, cc, resp.Header.Values("Set-Cookie"))
+		}
+	}
+	get := func(path string) {
+		t.Helper()
+		resp, _ := v.do("GET", path, nil)
+		check("GET "+path, resp)
+	}
+	post := func(path string, form url.Values) {
+		t.Helper()
+		resp, _ := v.do("POST", path, form)
+		check("POST "+path, resp)
+	}
+	get("/")                            // anonymous, no session
+	get("/account")                     // anonymous: a redirect that creates a session for its flash
+	get("/login")                       // the flash popped, the CSRF token made: cookie written
+	get("/login")                       // nothing changed
+	post("/account/note", url.Values{}) // no CSRF token: forbidden
+	post("/login", url.Values{"csrf_token": {v.csrf("/login")}, "username": {"alice"}, "password": {"wonderland"}})
+	get("/account") // the welcome flash popped: cookie written
+	get("/account") // nothing changed
+	post("/account/note", url.Values{"csrf_token": {v.csrf("/account")}, "note": {"n"}})
+	get("/nothing-here") // 404
+	post("/logout", url.Values{"csrf_token": {v.csrf("/account")}})
+	get("/")
+	v.login("alice", "wonderland")
+	post("/logout-everywhere", url.Values{"csrf_token": {v.csrf("/account")}})
+}
+
+// TestAPageViewThatChangesNothingWritesNoCookie checks IdleRefreshInterval:
+// with IdleTimeout alone, every request would save the session and send a
+// new cookie to push the idle deadline on.
+func TestAPageViewThatChangesNothingWritesNoCookie(t *testing.T) {
+	srv, a := startApp(t)
+	if a.sessions.IdleTimeout == 0 || a.sessions.IdleRefreshInterval == 0 || a.sessions.IdleRefreshInterval > a.sessions.IdleTimeout/5 {
+		t.Fatalf("IdleTimeout %v, IdleRefreshInterval %v: want an interval of about a tenth of the timeout", a.sessions.IdleTimeout, a.sessions.IdleRefreshInterval)
+	}
+	v := newVisitor(t, srv.URL)
+	v.login("alice", "wonderland")
+	v.do("GET", "/account", nil) // pops the welcome flash: a change
+	for i := range 3 {
+		resp, body := v.do("GET", "/account", nil)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Account of alice") {
+			t.Fatalf("/account: %d\n%s", resp.StatusCode, body)
+		}
+		if sc := resp.Header.Values("Set-Cookie"); len(sc) != 0 {
+			t.Errorf("view %d of an unchanged /account sent Set-Cookie %q", i+1, sc)
+		}
+	}
+}

@@ -3,7 +3,7 @@
 // everywhere, flash messages, CSRF-safe forms and private pages that
 // browsers do not cache.
 //
-//	go run -C examples/webapp .                    # SQLite file webapp.db
+//	go run -C examples/webapp .                    # SQLite, in the user's cache folder
 //	go run -C examples/webapp . -store postgres -dsn postgres://postgres@127.0.0.1:5432/postgres
 //	go run -C examples/webapp . -store redis -redis 127.0.0.1:6379
 //	go run -C examples/webapp . -store cookie      # sessions sealed in the cookie
@@ -20,6 +20,8 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/gomodule/redigo/redis"
@@ -37,7 +39,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:4000", "address to listen on")
 	store := flag.String("store", "sqlite3", "session store: sqlite3, postgres, redis or cookie")
 	cookieKey := flag.String("cookie-key", "", "AES key in hex, 32 bytes (-store cookie; default: a new random key, so sessions end when the server restarts)")
-	dbPath := flag.String("db", "webapp.db", "SQLite database file (-store sqlite3)")
+	dbPath := flag.String("db", defaultDBPath(), "SQLite database file (-store sqlite3)")
 	dsn := flag.String("dsn", "postgres://postgres@127.0.0.1:5432/postgres", "PostgreSQL URL (-store postgres)")
 	redisAddr := flag.String("redis", "127.0.0.1:6379", "Redis address (-store redis)")
 	redisPrefix := flag.String("redis-prefix", "scs:session:", "Redis key prefix (-store redis)")
@@ -63,8 +65,22 @@ func main() {
 		Handler:           newApp(sessionManager, demoUsers()).routes(),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
+	if *store == "sqlite3" {
+		log.Printf("webapp: sessions in %s", *dbPath)
+	}
 	log.Printf("webapp: %s store, listening on http://%s", *store, *addr)
 	log.Fatal(srv.ListenAndServe())
+}
+
+// defaultDBPath is where the SQLite database goes unless -db says: in the
+// user's cache folder (~/.cache/scs-webapp/webapp.db on Linux), outside the
+// repository, so that running the example leaves the working tree clean.
+func defaultDBPath() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "scs-webapp", "webapp.db")
 }
 
 // storeConfig is what the flags say about the session store.
@@ -82,6 +98,9 @@ type storeConfig struct {
 func openStore(c storeConfig) (scs.Store, func(), error) {
 	switch c.kind {
 	case "sqlite3":
+		if err := os.MkdirAll(filepath.Dir(c.dbPath), 0o700); err != nil {
+			return nil, nil, err
+		}
 		db, err := sql.Open("sqlite3", c.dbPath)
 		if err != nil {
 			return nil, nil, err
