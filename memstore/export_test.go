@@ -1,5 +1,7 @@
 package memstore
 
+import "maps"
+
 // Stored reports whether s holds an entry for token, expired or not: the
 // engine-level view the conformance kit's cleanup check needs.
 func Stored(s *MemStore, token string) bool {
@@ -8,4 +10,21 @@ func Stored(s *MemStore, token string) bool {
 	defer sh.mu.RUnlock()
 	_, ok := sh.items[token]
 	return ok
+}
+
+// IndexedTokens returns the entries of userID in s's index of user
+// sessions, expired or not: the engine-level view that tests of the index's
+// cleanup need.
+func IndexedTokens(s *MemStore, userID string) map[string]int64 {
+	sh := s.userShard(userID, false)
+	if sh == nil {
+		return nil
+	}
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	e, ok := sh.users[userID]
+	if !ok {
+		return nil
+	}
+	return maps.Clone(e.tokens)
 }

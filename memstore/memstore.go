@@ -9,6 +9,7 @@ import (
 	"hash/maphash"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/seed3bbca6c1/scs/cleanup"
@@ -38,10 +39,10 @@ type MemStore struct {
 	seed   maphash.Seed // picks a token's shard
 	shards [shardCount]shard
 
-	// users is the index of user sessions: for each user ID, the expiry
-	// of each of the user's tokens in Unix nanoseconds. Nil until used.
-	usersMu sync.Mutex // guards users
-	users   map[string]map[string]int64
+	// users is the index of user sessions, sharded like the sessions but
+	// by a hash of the user ID (see users.go). Nil until the first
+	// AddUserSession, so that a store that indexes no user pays nothing.
+	users atomic.Pointer[[shardCount]userShard]
 
 	runner *cleanup.Runner
 }
@@ -192,6 +193,7 @@ func (s *MemStore) StopCleanup() {
 // then deletes those still expired under the write lock, at most
 // deleteBatch per hold. Requests therefore wait at most for the scan of
 // one shard (about 1,000 sessions per million stored), never for a pass.
+// It then does the same over the index of user sessions.
 func (s *MemStore) DeleteExpired(ctx context.Context) error {
 	var expired []string // reused from shard to shard
 	for i := range s.shards {
@@ -221,6 +223,5 @@ func (s *MemStore) DeleteExpired(ctx context.Context) error {
 		clear(expired)    // drops the tokens, so their memory can go
 		runtime.Gosched() // lets waiting requests run even on one CPU
 	}
-	s.deleteExpiredUsers()
-	return nil
+	return s.deleteExpiredUsers(ctx)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -114,5 +116,79 @@ func TestDeleteExpiredStopsWithContext(t *testing.T) {
 	cancel()
 	if err := s.DeleteExpired(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("DeleteExpired with a cancelled context = %v, want context.Canceled", err)
+	}
+}
+
+// TestDeleteExpiredUsers fills the index of user sessions over many
+// shards, with users whose entries are all live, all expired, or mixed,
+// among them one whose earliest entry was renewed, while another goroutine
+// adds and removes entries for the race detector; it checks that a pass
+// drops exactly the expired entries and the users left with none.
+func TestDeleteExpiredUsers(t *testing.T) {
+	s := memstore.NewWithCleanupInterval(0)
+	ctx := context.Background()
+	past, future := time.Now().Add(-time.Second), time.Now().Add(time.Hour)
+	const n = 3000
+	for i := range n {
+		user := fmt.Sprint("user", i)
+		switch i % 3 {
+		case 0: // live
+			s.AddUserSession(ctx, user, "a", future)
+		case 1: // expired
+			s.AddUserSession(ctx, user, "a", past)
+			s.AddUserSession(ctx, user, "b", past)
+		case 2: // mixed; "b" was to expire first, then was renewed
+			s.AddUserSession(ctx, user, "a", past)
+			s.AddUserSession(ctx, user, "b", time.Now().Add(time.Millisecond))
+			s.AddUserSession(ctx, user, "b", future)
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := range n {
+			user := fmt.Sprint("other", i)
+			s.AddUserSession(ctx, user, "a", future)
+			s.RemoveUserSessions(ctx, user, []string{"a"})
+		}
+	}()
+	if err := s.DeleteExpired(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	for i := range n {
+		user := fmt.Sprint("user", i)
+		want := map[int][]string{0: {"a"}, 1: nil, 2: {"b"}}[i%3]
+		got := slices.Sorted(maps.Keys(memstore.IndexedTokens(s, user)))
+		if !slices.Equal(got, want) {
+			t.Fatalf("after DeleteExpired, %s's entries = %q, want %q", user, got, want)
+		}
+		if live, _ := s.UserSessions(ctx, user); !slices.Equal(live, want) {
+			t.Fatalf("UserSessions(%s) = %q, want %q", user, live, want)
+		}
+	}
+}
+
+// TestUserSessionsDropsExpired checks that UserSessions lists only the
+// live entries and drops the expired ones, and the user with them.
+func TestUserSessionsDropsExpired(t *testing.T) {
+	s := memstore.NewWithCleanupInterval(0)
+	ctx := context.Background()
+	s.AddUserSession(ctx, "u", "old", time.Now().Add(-time.Second))
+	s.AddUserSession(ctx, "u", "new", time.Now().Add(time.Hour))
+	if live, _ := s.UserSessions(ctx, "u"); !slices.Equal(live, []string{"new"}) {
+		t.Fatalf("UserSessions = %q, want [new]", live)
+	}
+	if got := memstore.IndexedTokens(s, "u"); len(got) != 1 {
+		t.Fatalf("after UserSessions, the index holds %v, want only new", got)
+	}
+	s.RemoveUserSessions(ctx, "u", []string{"new"})
+	s.AddUserSession(ctx, "v", "old", time.Now().Add(-time.Second))
+	if live, _ := s.UserSessions(ctx, "v"); len(live) != 0 {
+		t.Fatalf("UserSessions(v) = %q, want none", live)
+	}
+	if got := memstore.IndexedTokens(s, "v"); got != nil {
+		t.Fatalf("after UserSessions, v is still in the index: %v", got)
 	}
 }
