@@ -132,6 +132,7 @@ type event struct {
 type run struct {
 	outcome map[string]string   // test or package key -> pass, fail, skip, build failed
 	output  map[string][]string // key -> its output lines
+	pkgs    map[string]bool     // the packages that ran
 	passed, failed, skipped, broken int
 	events  int
 }
@@ -147,7 +148,7 @@ func read(path string) *run {
 		os.Exit(2)
 	}
 	defer f.Close()
-	r := &run{outcome: map[string]string{}, output: map[string][]string{}}
+	r := &run{outcome: map[string]string{}, output: map[string][]string{}, pkgs: map[string]bool{}}
 	pkgFailed := map[string]bool{}
 	pkgBuildFailed := map[string]string{} // package -> the import path that failed
 	buildOutput := map[string][]string{}  // import path -> compiler output
@@ -176,6 +177,7 @@ func read(path string) *run {
 		if e.Package == "" {
 			continue
 		}
+		r.pkgs[e.Package] = true
 		if e.Test == "" {
 			k := pkgKey(e.Package)
 			switch e.Action {
@@ -225,13 +227,15 @@ func read(path string) *run {
 	return r
 }
 
-// outcomeOf is the test's outcome, if r has it (r may be nil).
-func (r *run) outcomeOf(k string) (string, bool) {
-	if r == nil {
-		return "", false
+// ranAgain reports whether the rerun r ran key k: its package, and the test
+// itself unless k is the package's own key.
+func (r *run) ranAgain(k string) bool {
+	pkg, _, _ := strings.Cut(k, " ")
+	if !r.pkgs[pkg] {
+		return false
 	}
-	o, ok := r.outcome[k]
-	return o, ok
+	_, ok := r.outcome[k]
+	return ok || strings.HasSuffix(k, " [package]")
 }
 
 func (r *run) counts() string {
@@ -428,13 +432,24 @@ func main() {
 		}
 		for k := range a.outcome {
 			pkg, test, isTest := strings.Cut(k, " ")
-			if !isTest || strings.HasSuffix(k, " [package]") || outcome(a, k) == outcome(b, k) {
-				continue
-			}
-			if outcome(a, pkgKey(pkg)) != "ok" || outcome(b, pkgKey(pkg)) != "ok" {
+			if !isTest || outcome(a, k) == outcome(b, k) {
 				continue
 			}
 			top, _, _ := strings.Cut(test, "/")
+			switch {
+			case strings.HasSuffix(k, " [package]"):
+				// A package that failed outside its tests in one run
+				// (a panic, TestMain) runs again as a whole; one that
+				// did not build would not build again.
+				if outcome(a, k) == "build failed" || outcome(b, k) == "build failed" {
+					continue
+				}
+				top = ""
+			case outcome(a, k) == "absent" || outcome(b, k) == "absent":
+				if outcome(a, pkgKey(pkg)) != "ok" || outcome(b, pkgKey(pkg)) != "ok" {
+					continue // covered by its package
+				}
+			}
 			if l := pkg + "\t" + top; !seen[l] {
 				seen[l] = true
 				lines = append(lines, l)
@@ -486,11 +501,11 @@ func main() {
 			if pkg := strings.TrimSuffix(k, " [package]"); pkg != k && notRun[pkg] > 0 {
 				line += fmt.Sprintf(" (%d of its tests did not run)", notRun[pkg])
 			}
-			if _, ok := ra.outcomeOf(k); ok {
-				if oa, _ := ra.outcomeOf(k); oa == outcome(a, k) && outcome(rb, k) == outcome(b, k) {
+			if ra != nil && ra.ranAgain(k) {
+				if oa, ob := outcome(ra, k), outcome(rb, k); oa == outcome(a, k) && ob == outcome(b, k) {
 					line += " (again on a rerun)"
 				} else {
-					line += fmt.Sprintf(" (not on a rerun: %s -> %s; flaky?)", oa, outcome(rb, k))
+					line += fmt.Sprintf(" (not on a rerun: %s -> %s; flaky?)", oa, ob)
 				}
 			}
 			fmt.Println(line)
@@ -682,15 +697,19 @@ rerun=()
 if [ "${SWAP_SCS_RERUN:-1}" != 0 ]; then
 	mapfile -t again < <("$report" torerun "$tmp/v2.json" "$tmp/swapped.json")
 	if [ ${#again[@]} -gt 0 ]; then
-		echo "== running the ${#again[@]} tests that differ once more in both copies ..."
+		echo "== running what differs once more in both copies ..."
 		: >"$tmp/rerun.v2.json"
 		: >"$tmp/rerun.swapped.json"
 		for pkg in $(printf '%s\n' "${again[@]}" | cut -f1 | sort -u); do
-			re=$(printf '%s\n' "${again[@]}" | awk -F'\t' -v p="$pkg" '$1 == p { print $2 }' | paste -sd'|' -)
+			tests=$(printf '%s\n' "${again[@]}" | awk -F'\t' -v p="$pkg" '$1 == p { print $2 }')
+			sel=(-run "^($(echo "$tests" | paste -sd'|' -))\$")
+			if echo "$tests" | grep -qx ''; then
+				sel=() # the whole package, as in the first run
+			fi
 			for c in v2 swapped; do
 				d=$v2dir
 				[ "$c" = swapped ] && d=$swdir
-				(cd "$d" && go test -json -count=1 "${flags[@]}" -run "^($re)\$" "$pkg" >>"$tmp/rerun.$c.json" 2>>"$tmp/rerun.$c.stderr") || true
+				(cd "$d" && go test -json -count=1 "${flags[@]}" "${sel[@]}" "$pkg" >>"$tmp/rerun.$c.json" 2>>"$tmp/rerun.$c.stderr") || true
 			done
 		done
 		rerun=("$tmp/rerun.v2.json" "$tmp/rerun.swapped.json")
