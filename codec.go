@@ -93,19 +93,27 @@ func (GobCodec) Encode(deadline time.Time, values map[string]interface{}) ([]byt
 // returned values do not share memory with b.
 //
 // A payload that ends early, or whose map, slice or string counts claim
-// more than its bytes could hold, is an error found by the fast path, with
-// memory in proportion to len(b): it never reaches encoding/gob, which
-// would allocate what the count claims before failing. Only payloads with
-// types the fast path does not know (custom types registered with
-// gob.Register) go to encoding/gob, which returns its own error for a
-// payload it cannot decode; inside such values, encoding/gob trusts the
-// counts it reads.
+// more than its bytes could hold, is an error (a *gobwire.MalformedError
+// in the chain) found with memory in proportion to len(b): it never
+// reaches encoding/gob, which would allocate what a count claims before
+// failing. The fast path finds these in the payloads it decodes itself;
+// a payload it leaves to encoding/gob (custom types registered with
+// gob.Register, extra struct fields, maps nested deeper than it goes) is
+// first walked whole, type definitions and values at any depth, and
+// refused if any count could make encoding/gob allocate or loop beyond the
+// bytes that follow, or if it nests more than 100 levels deep. What
+// encoding/gob then allocates is in proportion to len(b), times the size
+// of the largest registered type it decodes into; it returns its own error
+// for a payload it cannot decode.
 func (GobCodec) Decode(b []byte) (time.Time, map[string]interface{}, error) {
 	deadline, values, err := gobwire.DecodeChecked(b)
 	if err == nil {
 		return deadline, values, nil
 	}
-	if err != gobwire.ErrUnhandled {
+	if err == gobwire.ErrUnhandled {
+		err = gobwire.Check(b)
+	}
+	if err != nil {
 		return time.Time{}, nil, fmt.Errorf("scs: GobCodec: %w", err)
 	}
 	var aux gobSession

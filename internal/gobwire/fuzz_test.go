@@ -16,13 +16,20 @@ import (
 // values, and AppendEncode re-encodes them to a payload that encoding/gob
 // decodes as it decodes its own re-encoding; when DecodeChecked calls a
 // payload malformed, encoding/gob rejects it too (run only where the claimed
-// count is small enough for encoding/gob to survive it). Decode must never
-// panic.
+// count is small enough for encoding/gob to survive it). Decode and Check
+// must never panic, and the whole decoding path, the fast path then Check
+// then encoding/gob as scs's GobCodec runs it, must allocate at most
+// allocBound(len(b)): 32 MiB for a payload of up to 4 KiB.
 func FuzzDecode(f *testing.F) {
 	for _, b := range validPayloads(f) {
 		f.Add(b)
 	}
+	for _, b := range hostile(f) {
+		f.Add(b)
+	}
+	f.Add(gobEncode(f, time.Time{}, map[string]any{"b": Box{V: Box{V: Bag{Items: []string{"x"}}}, L: []any{nil, 1}, M: map[string]any{"p": Profile{}}}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		checkBound(t, b)
 		checkMalformed(t, b)
 		if !checkDecode(t, b) {
 			return
@@ -54,6 +61,13 @@ func FuzzRoundTrip(f *testing.F) {
 
 		var buf bytes.Buffer
 		gerr := gob.NewEncoder(&buf).Encode(&session{Deadline: deadline, Values: values})
+		if gerr == nil && 1+nesting(values) <= maxNesting {
+			// Check accepts what encoding/gob writes, nested no deeper
+			// than it allows.
+			if err := Check(buf.Bytes()); err != nil {
+				t.Fatalf("Check refuses encoding/gob's payload of %s: %v\n%q", describe(values), err, buf.Bytes())
+			}
+		}
 		if gerr == nil && handled {
 			// Decode reads encoding/gob's payload as encoding/gob does.
 			if !checkDecode(t, buf.Bytes()) {
@@ -70,6 +84,34 @@ func FuzzRoundTrip(f *testing.F) {
 			t.Fatalf("AppendEncode handles values it should leave to encoding/gob: %s", describe(values))
 		}
 	})
+}
+
+// nesting returns how deeply Check sees v nested, as the elements of a map
+// of interface values.
+func nesting(m map[string]any) int {
+	n := 0
+	for _, v := range m {
+		n = max(n, 1+inIface(v))
+	}
+	return 1 + n
+}
+
+// inIface returns how deeply Check sees v nested below the interface value
+// that holds it.
+func inIface(v any) int {
+	switch x := v.(type) {
+	case map[string]any:
+		return nesting(x)
+	case Box:
+		n := 1 + inIface(x.V)
+		if len(x.L) == 2 {
+			n = max(n, nesting(map[string]any{"": x.L[0], "1": x.L[1]}))
+		}
+		return max(n, nesting(x.M))
+	case []string, []int, map[string]string, time.Time:
+		return 1
+	}
+	return 0
 }
 
 // generator builds session values from fuzz input.
@@ -165,7 +207,7 @@ func (g *generator) mapAny(depth int) map[string]any {
 }
 
 func (g *generator) value(depth int) any {
-	switch g.byte() % 24 {
+	switch g.byte() % 25 {
 	case 0:
 		return nil
 	case 1:
@@ -224,6 +266,8 @@ func (g *generator) value(depth int) any {
 		return Profile{Name: g.string(), Age: int(g.uint64())}
 	case 22:
 		return []int{int(g.uint64())}
+	case 23:
+		return Box{V: g.value(depth + 1), L: []any{g.value(depth + 1), nil}, M: g.mapAny(depth + 1)}
 	default:
 		return complex(float64(g.byte()), 1)
 	}
