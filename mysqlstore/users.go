@@ -24,9 +24,10 @@ func userStatements(users string) sqlstore.UserStatements {
 
 // AddUserSession records that the session token belongs to userID until
 // expiry, in the table sessions_users (see the README), in one statement.
-// With RemoveUserSessions and UserSessions it makes the store an
-// scs.UserIndexStore, so that SessionManager.UserSessions and DestroyUser
-// cost in proportion to one user's sessions.
+// The table holds the ID's SHA-256 in hex, not the ID, so that any string
+// is a user ID. With RemoveUserSessions and UserSessions it makes the
+// store an scs.UserIndexStore, so that SessionManager.UserSessions and
+// DestroyUser cost in proportion to one user's sessions.
 //
 // Without that table, the error names it and the README's section that
 // creates it.

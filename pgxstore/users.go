@@ -15,14 +15,15 @@ import (
 // that also deletes the user's expired rows. With RemoveUserSessions and
 // UserSessions it makes the store an scs.UserIndexStore, so that
 // SessionManager.UserSessions and DestroyUser cost in proportion to one
-// user's sessions. The statements are postgresstore's.
-// Without that table, the error names it and the README's section that
-// creates it.
+// user's sessions. The table holds the ID's SHA-256 in hex, not the ID,
+// so that any string is a user ID; the statements and the table are
+// postgresstore's. Without that table, the error names it and the README's
+// section that creates it.
 func (p *PostgresStore) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
 	if err := p.usersStart(ctx); err != nil {
 		return p.usersErrorf("add user session", err)
 	}
-	if _, err := p.pool.Exec(ctx, p.sql.Users.Add, userID, token, expiry); err != nil {
+	if _, err := p.pool.Exec(ctx, p.sql.Users.Add, sqlstore.UserKey(userID), token, expiry); err != nil {
 		return p.usersErrorf("add user session", err)
 	}
 	p.indexed.Store(true)
@@ -62,7 +63,7 @@ func (p *PostgresStore) RemoveUserSessions(ctx context.Context, userID string, t
 	if len(tokens) == 0 {
 		return nil
 	}
-	if _, err := p.pool.Exec(ctx, p.sql.Users.Remove, userID, strings.Join(tokens, ",")); err != nil {
+	if _, err := p.pool.Exec(ctx, p.sql.Users.Remove, sqlstore.UserKey(userID), strings.Join(tokens, ",")); err != nil {
 		return p.usersErrorf("remove user sessions", err)
 	}
 	return nil
@@ -74,7 +75,8 @@ func (p *PostgresStore) UserSessions(ctx context.Context, userID string) ([]stri
 	if err := p.usersStart(ctx); err != nil {
 		return nil, p.usersErrorf("user sessions", err)
 	}
-	rows, err := p.pool.Query(ctx, p.sql.Users.List, userID)
+	key := sqlstore.UserKey(userID)
+	rows, err := p.pool.Query(ctx, p.sql.Users.List, key)
 	if err != nil {
 		return nil, p.usersErrorf("user sessions", err)
 	}
@@ -83,7 +85,7 @@ func (p *PostgresStore) UserSessions(ctx context.Context, userID string) ([]stri
 	if err != nil {
 		return nil, p.usersErrorf("user sessions", err)
 	}
-	if _, err := p.pool.Exec(ctx, p.sql.Users.Prune, userID); err != nil {
+	if _, err := p.pool.Exec(ctx, p.sql.Users.Prune, key); err != nil {
 		return nil, p.usersErrorf("user sessions: prune", err)
 	}
 	return tokens, nil

@@ -18,7 +18,8 @@ import (
 // testUserIndex checks the optional scs.UserIndexStore: entries are listed
 // until they expire, re-adding replaces an entry's expiry, removal takes
 // out only the tokens given, users are independent, and a cancelled
-// context is honoured.
+// context is honoured; then, as its OddUserIDs subtest, that odd user IDs
+// (see oddUserIDs) each keep exactly their own entries.
 func (s Suite) testUserIndex(t *testing.T) {
 	st := s.New(t)
 	ix, ok := st.(scs.UserIndexStore)
@@ -76,6 +77,8 @@ func (s Suite) testUserIndex(t *testing.T) {
 		t.Fatalf("RemoveUserSessions: %v", err)
 	}
 	wantUserSessions(t, ix, bob)
+
+	t.Run("OddUserIDs", func(t *testing.T) { testOddUserIDs(t, ix) })
 }
 
 func wantUserSessions(t *testing.T, ix scs.UserIndexStore, user string, want ...string) {
@@ -97,7 +100,8 @@ func wantUserSessions(t *testing.T, ix scs.UserIndexStore, user string, want ...
 // a third as another; an admin client lists the first user's sessions,
 // which follow RenewToken and Destroy, and destroys them; the first two
 // clients are then logged out and the third is not. It runs with and
-// without HashTokenInStore, on stores that implement scs.UserIndexStore.
+// without HashTokenInStore, on stores that implement scs.UserIndexStore,
+// then runs OddUserIDs.
 func (s Suite) testLogoutEverywhere(t *testing.T) {
 	if _, ok := s.New(t).(scs.UserIndexStore); !ok {
 		t.Skip("the store does not implement scs.UserIndexStore")
@@ -110,6 +114,11 @@ func (s Suite) testLogoutEverywhere(t *testing.T) {
 			LogoutEverywhere(t, sm)
 		})
 	}
+	t.Run("OddUserIDs", func(t *testing.T) {
+		sm := scs.New()
+		sm.Store = s.New(t)
+		OddUserIDs(t, sm)
+	})
 }
 
 // LogoutEverywhere runs the check of Suite's LogoutEverywhere on session

@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,10 +18,22 @@ func UsersTable(table string) string {
 	return table + "_users"
 }
 
+// UserKey returns what the index of user sessions keeps in its user_id
+// column for userID: the SHA-256 of the ID's bytes, in 64 lower-case hex
+// digits. Any Go string is then a user ID on every engine, NUL bytes,
+// invalid UTF-8 and IDs longer than an index entry takes included, and two
+// IDs share rows only if they are equal, whatever the column's collation
+// (case, accents, trailing spaces).
+func UserKey(userID string) string {
+	sum := sha256.Sum256([]byte(userID))
+	return hex.EncodeToString(sum[:])
+}
+
 // UserStatements are a dialect's SQL for the index of user sessions, a
 // table of (user_id, token, expiry) rows with the primary key (user_id,
 // token) that the application creates beside the sessions table (see the
-// stores' READMEs); SCS v2's sessions table is never altered.
+// stores' READMEs); SCS v2's sessions table is never altered. The user ID
+// argument of each statement is UserKey of the user's ID.
 type UserStatements struct {
 	// Add inserts a row or replaces its expiry. Its arguments are the user
 	// ID, the token and the expiry (Dialect.Expiry).
@@ -41,7 +55,8 @@ type UserStatements struct {
 }
 
 // AddUserSession records that the session token belongs to userID until
-// expiry, in one statement. It is what scs.UserIndexStore asks for.
+// expiry, in one statement, under UserKey(userID). It is what
+// scs.UserIndexStore asks for.
 // When the index's table does not exist, the error names it and the
 // README's section that creates it.
 func (s *Store) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
@@ -52,7 +67,7 @@ func (s *Store) AddUserSession(ctx context.Context, userID, token string, expiry
 	if s.dialect.Expiry != nil {
 		exp = s.dialect.Expiry(expiry)
 	}
-	if _, err := s.db.ExecContext(ctx, s.sql.Users.Add, userID, token, exp); err != nil {
+	if _, err := s.db.ExecContext(ctx, s.sql.Users.Add, UserKey(userID), token, exp); err != nil {
 		return s.usersErrorf("add user session", err)
 	}
 	s.indexed.Store(true)
@@ -89,7 +104,7 @@ func (s *Store) RemoveUserSessions(ctx context.Context, userID string, tokens []
 	if len(tokens) == 0 {
 		return nil
 	}
-	if _, err := s.db.ExecContext(ctx, s.sql.Users.Remove, userID, strings.Join(tokens, ",")); err != nil {
+	if _, err := s.db.ExecContext(ctx, s.sql.Users.Remove, UserKey(userID), strings.Join(tokens, ",")); err != nil {
 		return s.usersErrorf("remove user sessions", err)
 	}
 	return nil
@@ -101,7 +116,8 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]string, erro
 	if err := s.usersStart(ctx); err != nil {
 		return nil, s.usersErrorf("user sessions", err)
 	}
-	rows, err := s.db.QueryContext(ctx, s.sql.Users.List, userID)
+	key := UserKey(userID)
+	rows, err := s.db.QueryContext(ctx, s.sql.Users.List, key)
 	if err != nil {
 		return nil, s.usersErrorf("user sessions", err)
 	}
@@ -110,7 +126,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]string, erro
 	if err != nil {
 		return nil, s.usersErrorf("user sessions", err)
 	}
-	if _, err := s.db.ExecContext(ctx, s.sql.Users.Prune, userID); err != nil {
+	if _, err := s.db.ExecContext(ctx, s.sql.Users.Prune, key); err != nil {
 		return nil, s.usersErrorf("user sessions: prune", err)
 	}
 	return tokens, nil
