@@ -17,7 +17,7 @@ const maxCookieValue = 256
 
 // cookieValue returns the value of the first cookie called name in r, or ""
 // when there is none or its value is longer than limit (maxCookieValue, or
-// maxSealedToken for a SealingStore). Unlike
+// maxSealedToken for a Sealer). Unlike
 // r.Cookie it allocates nothing: it scans the Cookie headers in place, however
 // many other cookies they carry. Quotes around the value are removed.
 func cookieValue(r *http.Request, name string, limit int) string {

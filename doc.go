@@ -39,12 +39,20 @@
 // implements Store. Stores keep the tables, key prefixes and payloads of
 // SCS v2's stores, so sessions written by one are read by the other.
 //
-// Store has three methods. Everything else a store can do is an optional
-// interface found by type assertion: CtxStore (request contexts reach the
-// store), IterableStore (Iterate), ExpiryStore (IdleRefreshInterval) and
-// CompareAndSwapStore (MergeConcurrent). The storetest package checks a
-// store against all of them, so a custom store can prove it behaves like
-// the ones here.
+// [Store] has three methods. Everything else a store can do is an optional
+// interface: SCS v2's [CtxStore] (request contexts reach the store),
+// [IterableStore] and [IterableCtxStore] (Iterate), and three more, each
+// taking a context: [ExpiryStore] (IdleRefreshInterval), [UpdateStore]
+// (conditional writes: logouts that stick, and an atomic MergeConcurrent)
+// and [UserIndexStore] (UserSessions and DestroyUser at the cost of one
+// user's sessions). The manager finds them once, with [StoreAs], which
+// looks through wrappers that have an Unwrap method; [WrapStore] adds
+// metrics, tracing or a cache to a store and keeps every capability. A
+// store without UpdateStore, such as one written for SCS v2, works as in
+// SCS v2, and the manager says so once (EventWeakStore). The storetest
+// package checks a store against all of them, so a custom store can prove
+// it behaves like the ones here. A [Sealer] (cookiestore) keeps the data in
+// the token instead of a store.
 //
 // # Idle timeouts
 //
@@ -54,7 +62,7 @@
 // that only reads. Set IdleRefreshInterval to write only when the expiry
 // would move by at least that much: a session is then refreshed at most once
 // per interval, at the cost of expiring up to one interval early. It needs a
-// store that can report a session's expiry (ExpiryStore).
+// store that can report a session's expiry ([ExpiryStore]).
 //
 // # Concurrent requests
 //
@@ -66,11 +74,12 @@
 // deadline) to what the store holds at that moment; it costs one more store
 // read per save.
 //
-// A save never brings back a session that another request has destroyed or
-// renewed meanwhile, in either mode, with stores that can write only where a
-// session already exists: the save is refused, this request's changes are
-// dropped, and Commit returns ErrSessionGone. SCS v2 writes the old token
-// back, so a logout could be undone by a request still in flight.
+// A logout sticks, in either mode, with stores that implement UpdateStore:
+// once Destroy or DestroyUser has deleted a session, no request that loaded
+// it earlier writes it back (its save is refused, its changes dropped, and
+// Commit returns [ErrSessionGone]) or carries it to a new token with
+// RenewToken or MergeSession. SCS v2 writes the old token back, so a logout
+// could be undone by a request still in flight.
 //
 // # Tokens in headers
 //
@@ -91,11 +100,13 @@
 // # Migrating
 //
 // From SCS v2: change the import paths from github.com/alexedwards/scs/v2 to
-// github.com/seed3bbca6c1/scs (and .../v2/xstore to .../xstore). Nothing else
-// changes: the API, the defaults, the cookie and the stored data are the
-// same, so sessions survive the switch in both directions. The README lists
-// where behaviour differs, always on the safe side. From gorilla/sessions,
-// see the README's migration guide: a session there is a value you fetch
-// and save by hand; here the middleware loads and saves it, and the data
-// methods take the request's context.
+// github.com/seed3bbca6c1/scs, and github.com/alexedwards/scs/xstore (SCS
+// v2's stores have no /v2) to github.com/seed3bbca6c1/scs/xstore. The API,
+// the defaults, the cookie and the stored data are the same, so sessions
+// survive the switch in both directions. What can still change (the Go
+// version, dependency versions, cookie settings that are now refused, ...)
+// is listed, each with what to do, in docs/migrating-from-scs.md. From
+// gorilla/sessions, see docs/migrating-from-gorilla.md: a session there is
+// a value you fetch and save by hand; here the middleware loads and saves
+// it, and the data methods take the request's context.
 package scs

@@ -25,6 +25,12 @@ var ErrCommitFailed = errors.New("scs: the session could not be saved; the respo
 // and LoadAndSave sends no cookie for it.
 var ErrSessionGone = errors.New("scs: the session was destroyed or renewed by another request")
 
+// ErrWeakStore is wrapped by the error of EventWeakStore, which the manager
+// sends once when it first uses a store that implements no UpdateStore:
+// with it, a request in flight can write a destroyed session back, as in
+// SCS v2.
+var ErrWeakStore = errors.New("scs: the store cannot make a logout stick")
+
 // ErrPayloadTooLarge is returned, wrapped, by the stores of this repository
 // when a session's encoded data is larger than the store can hold (a MySQL
 // BLOB column, Consul's value size limit, a Firestore document, an etcd

@@ -46,6 +46,12 @@ const (
 	// destroyed the session or renewed its token meanwhile: this request's
 	// changes are dropped and no cookie is sent (ErrSessionGone).
 	EventSaveRefused
+
+	// EventWeakStore is sent once, when the manager first uses a store
+	// that cannot make a logout stick: it implements no UpdateStore, nor
+	// does a store it wraps (see StoreAs). ID is ""; Err wraps
+	// ErrWeakStore and names the store's type.
+	EventWeakStore
 )
 
 // String returns the kind's name, such as "created" or "store-error".
@@ -71,6 +77,8 @@ func (k EventKind) String() string {
 		return "conflict"
 	case EventSaveRefused:
 		return "save-refused"
+	case EventWeakStore:
+		return "weak-store"
 	}
 	return fmt.Sprintf("EventKind(%d)", int(k))
 }
@@ -88,7 +96,7 @@ type Event struct {
 	ID string
 
 	// Err is the error behind EventUndecodable, EventStoreError,
-	// EventConflict and EventSaveRefused; nil otherwise.
+	// EventConflict, EventSaveRefused and EventWeakStore; nil otherwise.
 	Err error
 }
 

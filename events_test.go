@@ -21,6 +21,9 @@ type eventLog struct {
 }
 
 func (l *eventLog) record(_ context.Context, e Event) {
+	if e.Kind == EventWeakStore {
+		return // the countingStore hides memstore's UpdateStore on purpose
+	}
 	l.mu.Lock()
 	l.events = append(l.events, e)
 	l.mu.Unlock()
@@ -215,7 +218,12 @@ func TestDefaultErrorFuncLogsHashedID(t *testing.T) {
 	// No session in the context and no cookie: no ID, and no panic.
 	s.ErrorFunc(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil), errors.New("store is down"))
 
-	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		if !strings.Contains(l, "level=WARN") { // the weak store's warning
+			lines = append(lines, l)
+		}
+	}
 	if len(lines) != 3 {
 		t.Fatalf("logged %d lines, want 3:\n%s", len(lines), buf.String())
 	}

@@ -2,10 +2,8 @@ package scs
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 )
 
 // This file holds what the lifecycle does beside its store write once that
@@ -42,51 +40,6 @@ func (s *SessionManager) deleted(ctx context.Context, kind EventKind, user, toke
 	}
 	s.emit(ctx, kind, token, hashed, nil)
 	return nil
-}
-
-// index records in user's index that the store key belongs to user until
-// expiry, when there is a user and the store keeps an index. The call is
-// bounded by StoreTimeout.
-func (s *SessionManager) index(ctx context.Context, user, key string, expiry time.Time) error {
-	ix, ok := s.Store.(UserIndexStore)
-	if !ok || user == "" {
-		return nil
-	}
-	sctx, cancel := s.storeContext(ctx)
-	defer cancel()
-	if err := s.storeFailed(ctx, key, ix.AddUserSession(sctx, user, key, expiry)); err != nil {
-		return fmt.Errorf("index its user: %w", err)
-	}
-	return nil
-}
-
-// unindex removes the store keys from user's index, when there is a user
-// and the store keeps an index. The call is bounded by StoreTimeout.
-func (s *SessionManager) unindex(ctx context.Context, user string, keys ...string) error {
-	ix, ok := s.Store.(UserIndexStore)
-	if !ok || user == "" || len(keys) == 0 {
-		return nil
-	}
-	sctx, cancel := s.storeContext(ctx)
-	defer cancel()
-	if err := ix.RemoveUserSessions(sctx, user, keys); err != nil {
-		var key string
-		if len(keys) == 1 {
-			key = keys[0]
-		}
-		s.storeFailed(ctx, key, err)
-		return fmt.Errorf("scs: remove from the index of user sessions: %w", err)
-	}
-	return nil
-}
-
-// storeFailed sends EventStoreError for an error of a store operation on
-// the store key (or on no one session, key ""), and returns err as it is.
-func (s *SessionManager) storeFailed(ctx context.Context, key string, err error) error {
-	if err != nil {
-		s.emit(ctx, EventStoreError, key, s.HashTokenInStore, err)
-	}
-	return err
 }
 
 // defaultErrorFunc is the ErrorFunc that New sets: it logs err through

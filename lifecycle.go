@@ -60,7 +60,7 @@ func (s *SessionManager) load(ctx context.Context, token string) (*loaded, error
 }
 
 // acceptToken reports whether token is worth a store look-up: one this
-// package generated, or, with a SealingStore, one no longer than a cookie.
+// package generated, or, with a Sealer, one no longer than a cookie.
 func (s *SessionManager) acceptToken(token string) bool {
 	if s.sealing() {
 		return token != "" && len(token) <= maxSealedToken
@@ -146,7 +146,7 @@ func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, t
 	}
 	var up UpdateStore
 	if existing {
-		up, _ = s.Store.(UpdateStore)
+		up = s.store(ctx).update
 	}
 	if up != nil {
 		err = s.commitExisting(ctx, sd, up, token, hashed, b, expiry, user)
@@ -296,7 +296,7 @@ func (s *SessionManager) RenewToken(ctx context.Context) error {
 	stored := old != "" && sd.changes.stored == old
 	deadline := sd.deadline
 	sd.mu.Unlock()
-	up, _ := s.Store.(UpdateStore)
+	up := s.store(ctx).update
 	switch {
 	case stored && up != nil && !s.sealing():
 		found, err := s.vacate(ctx, up, old, hashed, user, s.storeExpiry(deadline))
@@ -367,7 +367,7 @@ func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
 		return nil
 	}
 	user := userOf(values)
-	up, _ := s.Store.(UpdateStore)
+	up := s.store(ctx).update
 	if up != nil && !s.sealing() {
 		found, err := s.vacate(ctx, up, token, false, user, s.storeExpiry(deadline))
 		if err != nil {

@@ -42,7 +42,7 @@ func TestCommitRefusesASessionDestroyedElsewhere(t *testing.T) {
 	}
 }
 
-// legacyStore hides memstore's UpdateStore and CompareAndSwapStore, as a
+// legacyStore hides memstore's UpdateStore, as a
 // store written for SCS v2 would.
 type legacyStore struct{ Store }
 

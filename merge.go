@@ -127,7 +127,7 @@ func mergeBackoff(n int) time.Duration {
 // commitMerged is Commit for MergeConcurrent and a session that exists in
 // the store under token. It re-reads the session, applies this request's
 // changes to what the store holds now, and writes the result with
-// CompareAndSwap when the store has it. Within this manager the saves of
+// UpdateStore.CompareAndSwap when the store has it. Within this manager the saves of
 // one session take turns (a per-session lock); a swap lost to another
 // process is retried after a jittered backoff until MergeTimeout has passed
 // or ctx ends. When the re-read finds the session gone and the store is an
@@ -144,8 +144,7 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, toke
 		}
 		defer unlock()
 	}
-	cas, _ := s.Store.(CompareAndSwapStore)
-	up, _ := s.Store.(UpdateStore)
+	up := s.store(ctx).update
 	for attempt := 1; ; attempt++ {
 		cur, found, err := s.storeFind(ctx, token, hashed)
 		if err != nil {
@@ -185,9 +184,9 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, toke
 		case !found:
 			// A store without UpdateStore: saved as before it had one.
 			err = s.storeCommit(ctx, token, hashed, b, expiry)
-		case cas != nil:
+		case up != nil:
 			var swapped bool
-			if swapped, err = s.storeCompareAndSwap(ctx, cas, token, hashed, cur, b, expiry); err == nil && !swapped {
+			if swapped, err = s.storeCompareAndSwap(ctx, up, token, hashed, cur, b, expiry); err == nil && !swapped {
 				// Another process saved (or deleted) the session since
 				// the re-read: wait a little, then merge again.
 				t := time.NewTimer(mergeBackoff(attempt))
@@ -198,11 +197,6 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, toke
 					t.Stop()
 					return "", time.Time{}, s.mergeGiveUp(ctx, token, hashed)
 				}
-			}
-		case up != nil:
-			if found, err = s.storeUpdate(ctx, up, token, hashed, b, expiry); err == nil && !found {
-				_ = s.unindex(ctx, user, key) // best effort: the entry names a deleted key
-				return s.sessionGone(ctx, sd, token, hashed)
 			}
 		default:
 			err = s.storeCommit(ctx, token, hashed, b, expiry)

@@ -90,7 +90,7 @@ func (s *SessionManager) confirmMoves(ctx context.Context, sd *sessionData, toke
 	if len(moves) == 0 {
 		return nil
 	}
-	up, _ := s.Store.(UpdateStore)
+	up := s.store(ctx).update
 	for i, m := range moves {
 		found, err := s.vacate(ctx, up, m.token, m.hashed, m.user, expiry)
 		if err != nil {

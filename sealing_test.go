@@ -3,15 +3,14 @@ package scs
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// namedSealer is a SealingStore that records the names it is given and
-// binds each token to its name; Find and Commit fail the test if called.
+// namedSealer is a Sealer that records the names it is given and binds
+// each token to its name.
 type namedSealer struct {
 	t      *testing.T
 	mu     sync.Mutex
@@ -42,22 +41,10 @@ func (f *namedSealer) Open(name, token string) ([]byte, time.Time, bool, error) 
 	return b, expiry, err == nil, nil
 }
 
-func (f *namedSealer) Find(string) ([]byte, bool, error) {
-	f.t.Error("Find called on a SealingStore")
-	return nil, false, errors.New("Find called")
-}
-
-func (f *namedSealer) Commit(string, []byte, time.Time) error {
-	f.t.Error("Commit called on a SealingStore")
-	return errors.New("Commit called")
-}
-
-func (f *namedSealer) Delete(string) error { return nil }
-
-func TestSealingStoreGetsCookieName(t *testing.T) {
+func TestSealerGetsCookieName(t *testing.T) {
 	st := &namedSealer{t: t, expiry: map[string]time.Time{}}
 	m := New()
-	m.Store = st
+	m.Sealer = st
 	m.Cookie.Name = "sid"
 	ctx, err := m.Load(context.Background(), "")
 	if err != nil {
@@ -81,7 +68,7 @@ func TestSealingStoreGetsCookieName(t *testing.T) {
 
 	// Another manager, another cookie name: the token does not open there.
 	other := New()
-	other.Store = st
+	other.Sealer = st
 	other.Cookie.Name = "admin"
 	ctx, err = other.Load(context.Background(), tok)
 	if err != nil || other.GetString(ctx, "k") != "" || other.Token(ctx) != "" {

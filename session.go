@@ -29,9 +29,9 @@ type SessionManager struct {
 	// than IdleRefreshInterval behind what saving would set: a session is
 	// then written at most once per IdleRefreshInterval just to stay alive,
 	// and may expire up to IdleRefreshInterval earlier than IdleTimeout
-	// after its last use. It needs a store that implements ExpiryStore or
-	// ExpiryCtxStore (memstore and every store module of this repository
-	// do), or a SealingStore (cookiestore), whose Open tells the expiry;
+	// after its last use. It needs a store that implements ExpiryStore
+	// (memstore and every store module of this repository do), or a Sealer
+	// (cookiestore), whose Open tells the expiry;
 	// with other stores, and with the default of zero, every request saves
 	// the session, as in SCS v2.
 	//
@@ -60,12 +60,12 @@ type SessionManager struct {
 	// Within one SessionManager the saves of one session take turns (a
 	// lock per session, held only across that session's re-read and
 	// write). Across processes sharing a store, a store that implements
-	// CompareAndSwapStore (memstore and every store module of this
-	// repository do) makes each merge atomic: a save that lost to another
-	// process merges again after a short, jittered backoff, until
+	// UpdateStore (memstore and every store module of this repository do)
+	// makes each merge atomic with its CompareAndSwap: a save that lost to
+	// another process merges again after a short, jittered backoff, until
 	// MergeTimeout has passed or the request's context ends; only then does
-	// Commit return ErrConflict. With a store that lacks CompareAndSwapStore
-	// a window of one read and write remains. When the re-read finds the
+	// Commit return ErrConflict. With a store that lacks UpdateStore a
+	// window of one read and write remains. When the re-read finds the
 	// session gone (destroyed or renewed by another request) and the store
 	// implements UpdateStore, the save is refused with ErrSessionGone, as
 	// without MergeConcurrent; see Commit.
@@ -80,11 +80,22 @@ type SessionManager struct {
 
 	// Store holds the session data. The default is an in-memory
 	// memstore.MemStore with a cleanup goroutine every minute.
+	//
+	// The manager finds the store's optional capabilities (CtxStore,
+	// IterableStore, IterableCtxStore, ExpiryStore, UpdateStore,
+	// UserIndexStore) with StoreAs when it first uses it, and again only
+	// when Store changes. A store without UpdateStore cannot make a logout
+	// stick; the manager says so once, at first use (EventWeakStore).
 	Store Store
 
+	// Sealer, when set, keeps each session's data in its token instead of
+	// the Store, which is then not used: see Sealer and the cookiestore
+	// package. The default, nil, uses the Store.
+	Sealer Sealer
+
 	// StoreTimeout bounds each call to the store: the context passed to a
-	// context-aware store method (CtxStore, IterableCtxStore,
-	// ExpiryCtxStore, CompareAndSwapStore) gets a deadline StoreTimeout
+	// context-aware store method (CtxStore, IterableCtxStore, ExpiryStore,
+	// UpdateStore, UserIndexStore) gets a deadline StoreTimeout
 	// away, or the request's own if sooner. Zero (the default) adds none,
 	// as in SCS v2. Store methods without a context cannot be bounded.
 	//
@@ -121,6 +132,11 @@ type SessionManager struct {
 	// (base64url, no padding) rather than the token itself, so that a leak
 	// of the store does not leak usable tokens. The default is false.
 	HashTokenInStore bool
+
+	// resolved holds the store's capabilities, found at first use (see
+	// adapter.go); copies of the manager share it. nil, in a manager not
+	// made by New, finds them on every call.
+	resolved *resolvedStore
 
 	// contextKey is this manager's key for its session data in a request's
 	// context; copies of the manager share it.
@@ -227,6 +243,7 @@ func New() *SessionManager {
 		Codec:               GobCodec{},
 		contextKey:          new(contextKey),
 		locks:               new(sessionLocks),
+		resolved:            new(resolvedStore),
 		Cookie: SessionCookie{
 			Name:        "session",
 			Domain:      "",
@@ -325,7 +342,7 @@ func (s *SessionManager) loadAndSave(next http.Handler, header string) http.Hand
 // RequestToken returns the session token that LoadAndSave (header == "") or
 // LoadAndSaveHeader(header, ...) would read from r: the value of the session
 // cookie, or "" when there is none or it is longer than any token (or, with
-// a SealingStore, any sealed session); or, when header is not "", the first
+// a Sealer, any sealed session); or, when header is not "", the first
 // value of the request header of that name. Pass the result to Load.
 //
 // RequestToken and CommitAndWriteToken are the building blocks of
@@ -441,7 +458,7 @@ func (s *SessionManager) clock() time.Time {
 }
 
 // cookieLimit is the longest session cookie value worth reading: a token,
-// or a sealed session with a SealingStore.
+// or a sealed session with a Sealer.
 func (s *SessionManager) cookieLimit() int {
 	if s.sealing() {
 		return maxSealedToken

@@ -139,15 +139,8 @@ func (s *SessionManager) userKeys(ctx context.Context, userID string, moving boo
 	if userID == "" {
 		return nil, nil
 	}
-	if ix, ok := s.Store.(UserIndexStore); ok {
-		sctx, cancel := s.storeContext(ctx)
-		keys, err := ix.UserSessions(sctx, userID)
-		cancel()
-		if err != nil {
-			s.storeFailed(ctx, "", err)
-			return nil, fmt.Errorf("scs: list user sessions: %w", err)
-		}
-		return keys, nil
+	if keys, ok, err := s.indexed(ctx, userID); ok {
+		return keys, err
 	}
 	all, err := s.storeAll(ctx)
 	if err != nil {

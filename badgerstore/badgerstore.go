@@ -69,7 +69,7 @@ func (s *BadgerStore) Find(token string) (b []byte, found bool, err error) {
 // keeps it: in whole Unix seconds, rounded down from the committed expiry
 // (zero for an entry without one). It makes the store an scs.ExpiryStore, so
 // that SessionManager.IdleRefreshInterval takes effect.
-func (s *BadgerStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+func (s *BadgerStore) FindExpiry(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
 	var expiresAt uint64
 	err = s.db.View(func(txn *badger.Txn) error {
 		item, err := txn.Get(s.key(token))
@@ -116,7 +116,7 @@ func (s *BadgerStore) Commit(token string, b []byte, expiry time.Time) error {
 // one wrote the session meanwhile, it tries once more, then reports false,
 // as the session has changed. A missing or expired session is not swapped,
 // and a cancelled context gives an error and writes nothing. It makes the
-// store an scs.CompareAndSwapStore, so that SessionManager.MergeConcurrent
+// store an scs.UpdateStore (its CompareAndSwap), so that SessionManager.MergeConcurrent
 // is atomic.
 func (s *BadgerStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
 	key := s.key(token)

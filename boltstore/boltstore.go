@@ -70,7 +70,7 @@ func (s *BoltStore) Find(token string) (b []byte, found bool, err error) {
 // the stored value, in the same read. It makes the store an
 // scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can skip the
 // store write of requests that come soon after the last one.
-func (s *BoltStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+func (s *BoltStore) FindExpiry(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
 	return s.find("find expiry", token)
 }
 
@@ -121,7 +121,7 @@ func (s *BoltStore) Commit(token string, b []byte, expiry time.Time) error {
 // comparing and writing in one write transaction; it reports whether it
 // did. A missing or expired session is not swapped, and a cancelled context
 // gives an error and writes nothing. It makes the store an
-// scs.CompareAndSwapStore, so that SessionManager.MergeConcurrent is
+// scs.UpdateStore (CompareAndSwap), so that SessionManager.MergeConcurrent is
 // atomic.
 func (s *BoltStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
 	return s.replace(ctx, "compare and swap", token, b, expiry, func(cur []byte) bool { return bytes.Equal(cur, old) })

@@ -103,7 +103,7 @@ func NewWithConfig(db *bun.DB, cfg Config) (*BunStore, error) {
 		schema, table = "", name
 	}
 	d := db.Dialect().Name()
-	ident := func(s string) string { return string(db.QueryGen().AppendIdent(nil, s)) }
+	ident := func(s string) string { return string(dialect.AppendIdent(nil, s, db.Dialect().IdentQuote())) }
 	t := ident(name)
 	b := &BunStore{
 		db:        db,
@@ -217,15 +217,9 @@ func (b *BunStore) FindCtx(ctx context.Context, token string) (data []byte, foun
 	return data, true, nil
 }
 
-// FindExpiry is Find that also returns the session's expiry. It makes the
-// store an scs.ExpiryStore, so that SessionManager.IdleRefreshInterval takes
-// effect.
-func (b *BunStore) FindExpiry(token string) (data []byte, expiry time.Time, found bool, err error) {
-	return b.FindExpiryCtx(context.Background(), token)
-}
-
-// FindExpiryCtx is FindExpiry with a context.
-func (b *BunStore) FindExpiryCtx(ctx context.Context, token string) (data []byte, expiry time.Time, found bool, err error) {
+// FindExpiry is Find that also returns the session's expiry, making the
+// store an scs.ExpiryStore (for SessionManager.IdleRefreshInterval).
+func (b *BunStore) FindExpiry(ctx context.Context, token string) (data []byte, expiry time.Time, found bool, err error) {
 	if err := b.ready(ctx); err != nil {
 		return nil, time.Time{}, false, fmt.Errorf("bunstore: find: %w", err)
 	}
@@ -290,7 +284,7 @@ func (b *BunStore) insert(token string, data []byte, expiry time.Time) *bun.Inse
 // the token, the old data and expiry > now, so no other write comes between
 // the comparison and the write. A missing or expired session is not
 // swapped, and a cancelled context gives an error and writes nothing. It
-// makes the store an scs.CompareAndSwapStore, so that
+// makes the store an scs.UpdateStore (its CompareAndSwap), so that
 // SessionManager.MergeConcurrent is atomic.
 //
 // MySQL counts only the rows an UPDATE changed, so swapping old for

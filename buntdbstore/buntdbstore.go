@@ -51,7 +51,7 @@ func (s *BuntDBStore) Find(token string) (b []byte, found bool, err error) {
 // to live BuntDB keeps for it (zero for an entry without one). It makes the
 // store an scs.ExpiryStore, so that SessionManager.IdleRefreshInterval takes
 // effect.
-func (s *BuntDBStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+func (s *BuntDBStore) FindExpiry(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
 	var val string
 	var ttl time.Duration
 	err = s.db.View(func(tx *buntdb.Tx) error {
@@ -92,7 +92,7 @@ func (s *BuntDBStore) Commit(token string, b []byte, expiry time.Time) error {
 // it reports whether it did. It reads, compares and writes in one BuntDB
 // write transaction, so no other write comes between them. A missing or
 // expired session is not swapped, and a cancelled context gives an error
-// and writes nothing. It makes the store an scs.CompareAndSwapStore, so
+// and writes nothing. It makes the store an scs.UpdateStore (its CompareAndSwap), so
 // that SessionManager.MergeConcurrent is atomic.
 func (s *BuntDBStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
 	if err := ctx.Err(); err != nil {

@@ -99,20 +99,13 @@ func (s *ConsulStore) FindCtx(ctx context.Context, token string) (b []byte, foun
 	return b, found, err
 }
 
-// FindExpiry is Find that also returns the session's expiry, which starts
-// the stored value, in the same request. It makes the store an
-// scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can skip the
-// store write of requests that come soon after the last one.
-func (s *ConsulStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
-	return s.FindExpiryCtx(context.Background(), token)
-}
-
-// FindExpiryCtx is FindExpiry with a context.
-func (s *ConsulStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+// FindExpiry is Find that also returns the session's expiry, making the
+// store an scs.ExpiryStore (for SessionManager.IdleRefreshInterval).
+func (s *ConsulStore) FindExpiry(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
 	return s.find(ctx, "find expiry", token)
 }
 
-// find is FindCtx and FindExpiryCtx, whose errors it prefixes with op.
+// find is FindCtx and FindExpiry, whose errors it prefixes with op.
 func (s *ConsulStore) find(ctx context.Context, op, token string) (b []byte, expiry time.Time, found bool, err error) {
 	s.runner.Start()
 	if err := ctx.Err(); err != nil {
@@ -160,7 +153,7 @@ func (s *ConsulStore) CommitCtx(ctx context.Context, token string, b []byte, exp
 // writes it with a check-and-set on the modify index it read, so a write by
 // anyone else in between makes it report false and write nothing. A missing
 // or expired session is not swapped, and a cancelled context gives an error
-// and writes nothing. It makes the store an scs.CompareAndSwapStore, so that
+// and writes nothing. It makes the store an scs.UpdateStore (its CompareAndSwap), so that
 // SessionManager.MergeConcurrent is atomic.
 func (s *ConsulStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
 	s.runner.Start()

@@ -85,10 +85,6 @@ const MinSecretLength = 32
 // MaxTokenLength.
 var ErrTooLarge = errors.New("cookiestore: the session is too large for a cookie")
 
-// ErrNoName is returned by Find: a token is bound to the cookie name it was
-// sealed for, which Find is not given.
-var ErrNoName = errors.New("cookiestore: Find cannot open a token without the cookie name it was sealed for; call Open (the session manager does)")
-
 // version is the first byte of every sealed token's binary form, and of
 // the additional data that AES-GCM authenticates. Version 1 authenticated
 // nothing else; version 2 binds the cookie name and the label.
@@ -107,10 +103,9 @@ const secretInfo = "github.com/seed3bbca6c1/scs/cookiestore AES-256-GCM session 
 // NewFromSecret; the zero value has no keys and cannot seal. It is safe for
 // concurrent use.
 //
-// It implements scs.Store and scs.SealingStore: Seal makes a token for a
-// cookie name, Open opens one, and Commit and Delete do nothing, since
-// there is nothing on the server to write or delete. Find, which has no
-// cookie name to check, refuses to open tokens (see Find).
+// It implements scs.Sealer: set it as scs.SessionManager.Sealer. Seal makes
+// a token for a cookie name, and Open opens one; there is nothing on the
+// server to write or delete.
 type CookieStore struct {
 	aeads []cipher.AEAD // the first seals; all open
 	label string
@@ -267,23 +262,4 @@ func (s *CookieStore) Open(name, token string) (b []byte, expiry time.Time, foun
 		return plain[8:], expiry, true, nil
 	}
 	return nil, time.Time{}, false, nil
-}
-
-// Find is part of scs.Store, but opens nothing: it returns ErrNoName. A
-// token is bound to the name of its cookie, and the session manager,
-// knowing it, calls Open instead. Call Open to read a token yourself.
-func (s *CookieStore) Find(token string) (b []byte, found bool, err error) {
-	return nil, false, ErrNoName
-}
-
-// Commit does nothing and returns nil: the session manager seals the data
-// into the token instead (Seal), and the client keeps it.
-func (s *CookieStore) Commit(token string, b []byte, expiry time.Time) error {
-	return nil
-}
-
-// Delete does nothing and returns nil: a sealed token cannot be recalled.
-// The session manager stops sending it, and it expires on its own.
-func (s *CookieStore) Delete(token string) error {
-	return nil
 }

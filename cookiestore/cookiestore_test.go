@@ -38,10 +38,10 @@ type server struct {
 	client *http.Client
 }
 
-func newServer(t *testing.T, st scs.Store, configure func(*scs.SessionManager)) *server {
+func newServer(t *testing.T, st scs.Sealer, configure func(*scs.SessionManager)) *server {
 	t.Helper()
 	srv := &server{m: scs.New()}
-	srv.m.Store = st
+	srv.m.Sealer = st
 	srv.m.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		srv.errs = append(srv.errs, err)
 		http.Error(w, "error", http.StatusInternalServerError)

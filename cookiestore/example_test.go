@@ -23,7 +23,7 @@ func Example() {
 		panic(err)
 	}
 	sessionManager := scs.New()
-	sessionManager.Store = store.WithLabel("example-app")
+	sessionManager.Sealer = store.WithLabel("example-app")
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/put", func(w http.ResponseWriter, r *http.Request) {

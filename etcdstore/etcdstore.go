@@ -100,18 +100,11 @@ func (e *EtcdStore) FindCtx(ctx context.Context, token string) (b []byte, found 
 	return res.Kvs[0].Value, true, nil
 }
 
-// FindExpiry is Find that also returns the session's expiry: the end of its
-// lease, a whole second at or after the committed expiry. It makes the store
-// an scs.ExpiryStore, so that SessionManager.IdleRefreshInterval takes
-// effect.
-func (e *EtcdStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
-	return e.FindExpiryCtx(context.Background(), token)
-}
-
-// FindExpiryCtx is FindExpiry with a context. A lease this store granted
+// FindExpiry is Find that also returns the session's expiry, making the
+// store an scs.ExpiryStore (for SessionManager.IdleRefreshInterval). A lease this store granted
 // costs no more than Find; another one (granted by another process, or
 // before a restart) costs one more round trip, to ask etcd its time to live.
-func (e *EtcdStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+func (e *EtcdStore) FindExpiry(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, time.Time{}, false, fmt.Errorf("etcdstore: find: %w", err)
 	}
@@ -211,7 +204,7 @@ func (e *EtcdStore) CommitCtx(ctx context.Context, token string, b []byte, expir
 // reports whether it did. The comparison and the write are one etcd
 // transaction, so no other write comes between them. A missing or expired
 // session is not swapped, and a cancelled context gives an error and writes
-// nothing. It makes the store an scs.CompareAndSwapStore, so that
+// nothing. It makes the store an scs.UpdateStore (its CompareAndSwap), so that
 // SessionManager.MergeConcurrent is atomic.
 func (e *EtcdStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
 	if err := e.checkSize("compare and swap", len(old)+len(b)); err != nil {

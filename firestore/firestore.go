@@ -104,20 +104,13 @@ func (s *FireStore) FindCtx(ctx context.Context, token string) (b []byte, found 
 	return b, found, err
 }
 
-// FindExpiry is Find that also returns the session's expiry, read from the
-// same document in the same request. It makes the store an
-// scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can skip the
-// store write of requests that come soon after the last one.
-func (s *FireStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
-	return s.FindExpiryCtx(context.Background(), token)
-}
-
-// FindExpiryCtx is FindExpiry with a context.
-func (s *FireStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+// FindExpiry is Find that also returns the session's expiry, making the
+// store an scs.ExpiryStore (for SessionManager.IdleRefreshInterval).
+func (s *FireStore) FindExpiry(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
 	return s.find(ctx, "find expiry", token)
 }
 
-// find is FindCtx and FindExpiryCtx, whose errors it prefixes with op.
+// find is FindCtx and FindExpiry, whose errors it prefixes with op.
 func (s *FireStore) find(ctx context.Context, op, token string) (b []byte, expiry time.Time, found bool, err error) {
 	s.runner.Start()
 	if err := ctx.Err(); err != nil {
@@ -180,7 +173,7 @@ func (s *FireStore) CommitCtx(ctx context.Context, token string, b []byte, expir
 // nothing: optimistic, without the locks of a Firestore transaction, which
 // contending requests of one session would keep aborting. A missing or
 // expired session is not swapped, and a cancelled context gives an error
-// and writes nothing. It makes the store an scs.CompareAndSwapStore, so that
+// and writes nothing. It makes the store an scs.UpdateStore (its CompareAndSwap), so that
 // SessionManager.MergeConcurrent is atomic.
 func (s *FireStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
 	swapped, _, err = s.writeIf(ctx, "compare and swap", token, b, expiry, func(cur []byte) bool { return bytes.Equal(cur, old) })

@@ -89,14 +89,8 @@ func (r *RedisStore) FindCtx(ctx context.Context, token string) (b []byte, found
 	return b, true, nil
 }
 
-// FindExpiry is Find that also returns the session's expiry. It makes the
-// store an scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can
-// skip the store write of requests that come soon after the last one.
-func (r *RedisStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
-	return r.FindExpiryCtx(context.Background(), token)
-}
-
-// FindExpiryCtx is FindExpiry with a context. GET and PEXPIRETIME (Redis
+// FindExpiry is Find that also returns the session's expiry, making the
+// store an scs.ExpiryStore (for SessionManager.IdleRefreshInterval). GET and PEXPIRETIME (Redis
 // 7.0 and later) go in one MULTI/EXEC transaction, sent in one round trip,
 // and the expiry is the key's own, to the millisecond. On an older server,
 // which rejects PEXPIRETIME, it sends PTTL instead, and the expiry is the
@@ -104,7 +98,7 @@ func (r *RedisStore) FindExpiry(token string) (b []byte, expiry time.Time, found
 // committed expiry to within a millisecond or so plus the network delay. A
 // key with no time to live, which this store never writes, is returned with
 // a zero expiry, which the session manager takes as "refresh now".
-func (r *RedisStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+func (r *RedisStore) FindExpiry(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, time.Time{}, false, fmt.Errorf("goredisstore: find expiry: %w", err)
 	}
@@ -168,8 +162,8 @@ func (r *RedisStore) Commit(token string, b []byte, expiry time.Time) error {
 
 // CommitCtx is Commit with a context. The value and its expiry are set by
 // one command, SET with the expiry as PXAT in Unix milliseconds (Redis 6.2
-// and later; go-redis sends EXAT in seconds when the milliseconds are zero,
-// the same instant). On an older server, which rejects it as a syntax
+// and later), sent with Do: go-redis's SetArgs sends EXAT in whole seconds
+// before v9.17.0, and this module's floor is v9.6.3. On an older server, which rejects it as a syntax
 // error, it falls back to SET then PEXPIREAT in one MULTI/EXEC transaction,
 // as SCS v2 does; both leave the same key, value and expiry.
 func (r *RedisStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
@@ -183,7 +177,7 @@ func (r *RedisStore) CommitCtx(ctx context.Context, token string, b []byte, expi
 		}
 		return nil
 	}
-	err := r.client.SetArgs(ctx, key, b, redis.SetArgs{ExpireAt: expiry}).Err()
+	err := r.client.Do(ctx, "SET", key, b, "PXAT", expiry.UnixMilli()).Err()
 	var rerr redis.Error
 	if errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "ERR syntax error") {
 		_, err = r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -202,7 +196,7 @@ func (r *RedisStore) CommitCtx(ctx context.Context, token string, b []byte, expi
 // Commit does, if and only if the session holds exactly old; it reports
 // whether it did. A missing or expired session is not swapped, and a
 // cancelled context gives an error and sends nothing. It makes the store an
-// scs.CompareAndSwapStore, so that SessionManager.MergeConcurrent is
+// scs.UpdateStore (CompareAndSwap), so that SessionManager.MergeConcurrent is
 // atomic. The comparison and the write are one Lua script, run atomically
 // by Redis in one round trip (EVALSHA, falling back to EVAL the first time
 // the server sees the script).

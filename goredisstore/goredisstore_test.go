@@ -76,11 +76,8 @@ func TestConformanceCluster(t *testing.T) {
 	}), ",")
 	storetest.Suite{
 		New: func(t *testing.T) scs.Store {
-			c := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: addrs, IsClusterMode: true})
+			c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
 			t.Cleanup(func() { c.Close() })
-			if _, ok := c.(*redis.ClusterClient); !ok {
-				t.Fatalf("NewUniversalClient gave a %T, want a *redis.ClusterClient", c)
-			}
 			return NewUniversalWithPrefix(c, testPrefix(t, c))
 		},
 	}.Run(t)
@@ -166,7 +163,7 @@ func TestAllManyBatches(t *testing.T) {
 
 func TestErrorsNamePackage(t *testing.T) {
 	// Nothing listens on port 1.
-	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetryTimeout: time.Millisecond})
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
 	t.Cleanup(func() { c.Close() })
 	kvtest.CheckErrorsNamePackage(t, New(c), "goredisstore", nil, func(err error) bool {
 		var opErr interface{ Timeout() bool }
@@ -194,7 +191,7 @@ func TestFindExpiryWithoutTTL(t *testing.T) {
 	if err := c.Set(context.Background(), s.prefix+tok, "no ttl", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
-	b, exp, found, err := s.FindExpiry(tok)
+	b, exp, found, err := s.FindExpiry(context.Background(), tok)
 	if err != nil || !found || string(b) != "no ttl" || !exp.IsZero() {
 		t.Fatalf("FindExpiry = %q, %v, %v, %v; want the data with a zero expiry", b, exp, found, err)
 	}
@@ -214,7 +211,7 @@ func TestCompareAndSwapExpiry(t *testing.T) {
 	if ok, err := s.CompareAndSwap(ctx, tok, []byte("v1"), []byte("v2"), later); err != nil || !ok {
 		t.Fatalf("CompareAndSwap = %v, %v; want true, nil", ok, err)
 	}
-	if b, exp, found, err := s.FindExpiry(tok); err != nil || !found || string(b) != "v2" || exp.Sub(later).Abs() > time.Second {
+	if b, exp, found, err := s.FindExpiry(context.Background(), tok); err != nil || !found || string(b) != "v2" || exp.Sub(later).Abs() > time.Second {
 		t.Fatalf("FindExpiry after CompareAndSwap = %q, %v, %v, %v; want v2 until %v", b, exp, found, err, later)
 	}
 	if ok, err := s.CompareAndSwap(ctx, tok, []byte("v2"), []byte("v3"), time.Now().Add(-time.Second)); err != nil || !ok {

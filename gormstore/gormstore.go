@@ -146,15 +146,9 @@ func (g *GORMStore) FindCtx(ctx context.Context, token string) (b []byte, found 
 	return s.Data, true, nil
 }
 
-// FindExpiry is Find that also returns the session's expiry. It makes the
-// store an scs.ExpiryStore, so that SessionManager.IdleRefreshInterval takes
-// effect.
-func (g *GORMStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
-	return g.FindExpiryCtx(context.Background(), token)
-}
-
-// FindExpiryCtx is FindExpiry with a context.
-func (g *GORMStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+// FindExpiry is Find that also returns the session's expiry, making the
+// store an scs.ExpiryStore (for SessionManager.IdleRefreshInterval).
+func (g *GORMStore) FindExpiry(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
 	g.runner.Start()
 	if err := ctx.Err(); err != nil {
 		return nil, time.Time{}, false, fmt.Errorf("gormstore: find: %w", err)
@@ -204,7 +198,7 @@ func (g *GORMStore) CommitCtx(ctx context.Context, token string, b []byte, expir
 // the token, the old data and expiry > now, so no other write comes between
 // the comparison and the write. A missing or expired session is not
 // swapped, and a cancelled context gives an error and writes nothing. It
-// makes the store an scs.CompareAndSwapStore, so that
+// makes the store an scs.UpdateStore (its CompareAndSwap), so that
 // SessionManager.MergeConcurrent is atomic.
 //
 // MySQL and MariaDB count only the rows an UPDATE changed, so swapping old

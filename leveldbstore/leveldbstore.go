@@ -71,7 +71,7 @@ func (s *LevelDBStore) Find(token string) (b []byte, found bool, err error) {
 // the stored value, in the same read. It makes the store an
 // scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can skip the
 // store write of requests that come soon after the last one.
-func (s *LevelDBStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
+func (s *LevelDBStore) FindExpiry(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
 	return s.find("find expiry", token)
 }
 
@@ -112,7 +112,7 @@ func (s *LevelDBStore) Commit(token string, b []byte, expiry time.Time) error {
 // store's write lock, held exclusively, so no other write of the store
 // comes in between. A missing or expired session is not swapped, and a
 // cancelled context gives an error and writes nothing. It makes the store
-// an scs.CompareAndSwapStore, so that SessionManager.MergeConcurrent is
+// an scs.UpdateStore (its CompareAndSwap), so that SessionManager.MergeConcurrent is
 // atomic, as long as only this store writes to the database's sessions.
 func (s *LevelDBStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
 	return s.replace(ctx, "compare and swap", token, b, expiry, func(cur []byte) bool { return bytes.Equal(cur, old) })

@@ -81,20 +81,31 @@ func (s *MemStore) shard(token string) *shard {
 // Find returns the data for token, with found false when it is missing or
 // expired. The returned slice must not be modified.
 func (s *MemStore) Find(token string) ([]byte, bool, error) {
-	b, _, found, err := s.FindExpiry(token)
-	return b, found, err
+	b, _, found := s.find(token)
+	return b, found, nil
 }
 
-// FindExpiry is Find that also returns the expiry token was committed with.
-func (s *MemStore) FindExpiry(token string) ([]byte, time.Time, bool, error) {
+// FindExpiry is Find that also returns the expiry token was committed with,
+// making the store an scs.ExpiryStore. It does no I/O, so ctx only matters
+// when it has ended already: then it returns ctx's error.
+func (s *MemStore) FindExpiry(ctx context.Context, token string) ([]byte, time.Time, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, time.Time{}, false, err
+	}
+	b, expiry, found := s.find(token)
+	return b, expiry, found, nil
+}
+
+// find returns the live data of token and its expiry.
+func (s *MemStore) find(token string) ([]byte, time.Time, bool) {
 	sh := s.shard(token)
 	sh.mu.RLock()
 	it, ok := sh.items[token]
 	sh.mu.RUnlock()
 	if !ok || time.Now().UnixNano() >= it.expiry {
-		return nil, time.Time{}, false, nil
+		return nil, time.Time{}, false
 	}
-	return it.data, time.Unix(0, it.expiry), true, nil
+	return it.data, time.Unix(0, it.expiry), true
 }
 
 // Commit stores a copy of b for token until expiry, replacing any data and

@@ -108,20 +108,13 @@ func (s *MongoDBStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	return b, found, err
 }
 
-// FindExpiry is Find that also returns the session's expiry, read from the
-// same document in the same query. It makes the store an scs.ExpiryStore,
-// so that SessionManager.IdleRefreshInterval can skip the store write of
-// requests that come soon after the last one.
-func (s *MongoDBStore) FindExpiry(token string) ([]byte, time.Time, bool, error) {
-	return s.FindExpiryCtx(context.Background(), token)
-}
-
-// FindExpiryCtx is FindExpiry with a context.
-func (s *MongoDBStore) FindExpiryCtx(ctx context.Context, token string) ([]byte, time.Time, bool, error) {
+// FindExpiry is Find that also returns the session's expiry, making the
+// store an scs.ExpiryStore (for SessionManager.IdleRefreshInterval).
+func (s *MongoDBStore) FindExpiry(ctx context.Context, token string) ([]byte, time.Time, bool, error) {
 	return s.find(ctx, "find expiry", token)
 }
 
-// find is FindCtx and FindExpiryCtx, whose errors it prefixes with op.
+// find is FindCtx and FindExpiry, whose errors it prefixes with op.
 func (s *MongoDBStore) find(ctx context.Context, op, token string) ([]byte, time.Time, bool, error) {
 	s.runner.Start()
 	if err := ctx.Err(); err != nil {
@@ -185,7 +178,7 @@ func (s *MongoDBStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 // data and expiration > now, so no other write comes between the comparison
 // and the write. A missing or expired session is not swapped, and a
 // cancelled context gives an error and writes nothing. It makes the store an
-// scs.CompareAndSwapStore, so that SessionManager.MergeConcurrent is atomic.
+// scs.UpdateStore (CompareAndSwap), so that SessionManager.MergeConcurrent is atomic.
 func (s *MongoDBStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
 	s.runner.Start()
 	if err := ctx.Err(); err != nil {

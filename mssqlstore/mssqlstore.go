@@ -111,17 +111,10 @@ func (m *MSSQLStore) FindCtx(ctx context.Context, token string) (b []byte, found
 	return m.store.FindCtx(ctx, token)
 }
 
-// FindExpiry is Find that also returns the session's expiry, as Commit
-// stored it, in the same statement. It makes the store an
-// scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can skip
-// the store write of requests that come soon after the last one.
-func (m *MSSQLStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
-	return m.store.FindExpiry(token)
-}
-
-// FindExpiryCtx is FindExpiry with a context.
-func (m *MSSQLStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
-	return m.store.FindExpiryCtx(ctx, token)
+// FindExpiry is Find that also returns the session's expiry, making the
+// store an scs.ExpiryStore (for SessionManager.IdleRefreshInterval).
+func (m *MSSQLStore) FindExpiry(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+	return m.store.FindExpiry(ctx, token)
 }
 
 // Commit stores the session token with data b until expiry, replacing any
@@ -139,7 +132,7 @@ func (m *MSSQLStore) CommitCtx(ctx context.Context, token string, b []byte, expi
 // Commit does, if and only if the session has not expired and holds exactly
 // old, in one UPDATE; it reports whether it did. A missing or expired
 // session is not swapped, and a cancelled context gives an error and writes
-// nothing. It makes the store an scs.CompareAndSwapStore, so that
+// nothing. It makes the store an scs.UpdateStore (its CompareAndSwap), so that
 // SessionManager.MergeConcurrent is atomic.
 func (m *MSSQLStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
 	return m.store.CompareAndSwap(ctx, token, old, b, expiry)

@@ -95,7 +95,7 @@ func TestStatements(t *testing.T) {
 
 	stored := time.Date(2030, 6, 1, 12, 30, 0, 123456000, time.UTC)
 	r.Rows = [][]driver.Value{{[]byte("data"), stored}}
-	if b, exp, found, err := s.FindExpiry(tok); err != nil || !found || string(b) != "data" || !exp.Equal(stored) {
+	if b, exp, found, err := s.FindExpiry(context.Background(), tok); err != nil || !found || string(b) != "data" || !exp.Equal(stored) {
 		t.Fatalf("FindExpiry = %q, %v, %v, %v", b, exp, found, err)
 	}
 	sqltest.WantStmts(t, r.Take(), sqltest.Stmt{
@@ -143,7 +143,7 @@ func TestConfigTableNameInStatements(t *testing.T) {
 	tok := storetest.Token(t)
 	_ = s.Commit(tok, []byte("x"), time.Now())
 	_, _, _ = s.Find(tok)
-	_, _, _, _ = s.FindExpiry(tok)
+	_, _, _, _ = s.FindExpiry(context.Background(), tok)
 	_ = s.Delete(tok)
 	_, _ = s.All()
 	_ = s.store.DeleteExpired(context.Background())

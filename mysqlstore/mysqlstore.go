@@ -154,17 +154,10 @@ func (m *MySQLStore) FindCtx(ctx context.Context, token string) (b []byte, found
 	return m.store.FindCtx(ctx, token)
 }
 
-// FindExpiry is Find that also returns the session's expiry, as Commit
-// stored it, in the same statement. It makes the store an
-// scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can skip
-// the store write of requests that come soon after the last one.
-func (m *MySQLStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
-	return m.store.FindExpiry(token)
-}
-
-// FindExpiryCtx is FindExpiry with a context.
-func (m *MySQLStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
-	return m.store.FindExpiryCtx(ctx, token)
+// FindExpiry is Find that also returns the session's expiry, making the
+// store an scs.ExpiryStore (for SessionManager.IdleRefreshInterval).
+func (m *MySQLStore) FindExpiry(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+	return m.store.FindExpiry(ctx, token)
 }
 
 // Commit stores the session token with data b until expiry, replacing any
@@ -189,7 +182,7 @@ func (m *MySQLStore) CommitCtx(ctx context.Context, token string, b []byte, expi
 // CompareAndSwap stores data b until expiry for the session token, as
 // Commit does, if and only if the session has not expired and holds exactly
 // old, in one UPDATE; it reports whether it did. A missing or expired
-// session is not swapped. It makes the store an scs.CompareAndSwapStore,
+// session is not swapped. It makes the store an scs.UpdateStore (its CompareAndSwap),
 // so that SessionManager.MergeConcurrent is atomic. As MySQL counts only
 // changed rows, swapping old for identical data and expiry takes a second
 // statement, which checks that the session holds them.

@@ -166,7 +166,7 @@ func TestCompareAndSwapUnchanged(t *testing.T) {
 	if ok, err := s.CompareAndSwap(ctx, tok, []byte("v1"), []byte("v1"), later); err != nil || !ok {
 		t.Fatalf("CompareAndSwap of identical data, later expiry = %v, %v; want true, nil", ok, err)
 	}
-	if _, exp, _, err := s.FindExpiry(tok); err != nil || exp.Sub(later).Abs() > time.Microsecond {
+	if _, exp, _, err := s.FindExpiry(context.Background(), tok); err != nil || exp.Sub(later).Abs() > time.Microsecond {
 		t.Fatalf("expiry after CompareAndSwap = %v, %v; want %v", exp, err, later)
 	}
 	for _, tk := range []string{storetest.Token(t), stale} {

@@ -94,16 +94,9 @@ func (p *PostgresStore) FindCtx(ctx context.Context, token string) (b []byte, fo
 	return b, true, nil
 }
 
-// FindExpiry is Find that also returns the session's expiry, as Commit
-// stored it, in the same statement. It makes the store an
-// scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can skip
-// the store write of requests that come soon after the last one.
-func (p *PostgresStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
-	return p.FindExpiryCtx(context.Background(), token)
-}
-
-// FindExpiryCtx is FindExpiry with a context.
-func (p *PostgresStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+// FindExpiry is Find that also returns the session's expiry, making the
+// store an scs.ExpiryStore (for SessionManager.IdleRefreshInterval).
+func (p *PostgresStore) FindExpiry(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
 	p.runner.Start()
 	if err := ctx.Err(); err != nil {
 		return nil, time.Time{}, false, p.errorf("find expiry", err)
@@ -146,7 +139,7 @@ func (p *PostgresStore) CommitCtx(ctx context.Context, token string, b []byte, e
 // Commit does, if and only if the session has not expired and holds exactly
 // old, in one UPDATE; it reports whether it did. A missing or expired
 // session is not swapped, and a cancelled context gives an error and writes
-// nothing. It makes the store an scs.CompareAndSwapStore, so that
+// nothing. It makes the store an scs.UpdateStore (its CompareAndSwap), so that
 // SessionManager.MergeConcurrent is atomic.
 func (p *PostgresStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
 	p.runner.Start()

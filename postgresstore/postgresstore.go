@@ -72,17 +72,10 @@ func (p *PostgresStore) FindCtx(ctx context.Context, token string) (b []byte, fo
 	return p.store.FindCtx(ctx, token)
 }
 
-// FindExpiry is Find that also returns the session's expiry, as Commit
-// stored it, in the same statement. It makes the store an
-// scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can skip
-// the store write of requests that come soon after the last one.
-func (p *PostgresStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
-	return p.store.FindExpiry(token)
-}
-
-// FindExpiryCtx is FindExpiry with a context.
-func (p *PostgresStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
-	return p.store.FindExpiryCtx(ctx, token)
+// FindExpiry is Find that also returns the session's expiry, making the
+// store an scs.ExpiryStore (for SessionManager.IdleRefreshInterval).
+func (p *PostgresStore) FindExpiry(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+	return p.store.FindExpiry(ctx, token)
 }
 
 // Commit stores the session token with data b until expiry, replacing any
@@ -100,7 +93,7 @@ func (p *PostgresStore) CommitCtx(ctx context.Context, token string, b []byte, e
 // Commit does, if and only if the session has not expired and holds exactly
 // old, in one UPDATE; it reports whether it did. A missing or expired
 // session is not swapped, and a cancelled context gives an error and writes
-// nothing. It makes the store an scs.CompareAndSwapStore, so that
+// nothing. It makes the store an scs.UpdateStore (its CompareAndSwap), so that
 // SessionManager.MergeConcurrent is atomic.
 func (p *PostgresStore) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
 	return p.store.CompareAndSwap(ctx, token, old, b, expiry)

@@ -75,21 +75,15 @@ func (r *RedisStore) FindCtx(ctx context.Context, token string) (b []byte, found
 	return b, true, nil
 }
 
-// FindExpiry is Find that also returns the session's expiry. It makes the
-// store an scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can
-// skip the store write of requests that come soon after the last one.
-func (r *RedisStore) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
-	return r.FindExpiryCtx(context.Background(), token)
-}
-
-// FindExpiryCtx is FindExpiry with a context. GET and PTTL go in one
+// FindExpiry is Find that also returns the session's expiry, making the
+// store an scs.ExpiryStore (for SessionManager.IdleRefreshInterval). GET and PTTL go in one
 // MULTI/EXEC transaction, sent in one round trip, and the expiry is the time
 // the transaction was sent plus the key's remaining time to live: the
 // committed expiry to within a millisecond or so (PTTL's precision plus the
 // network delay). A key with no time to live, which this store never
 // writes, is returned with a zero expiry, which the session manager takes
 // as "refresh now".
-func (r *RedisStore) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+func (r *RedisStore) FindExpiry(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
 	conn, err := r.conn(ctx)
 	if err != nil {
 		return nil, time.Time{}, false, fmt.Errorf("redisstore: find expiry: %w", err)
@@ -192,7 +186,7 @@ func commitTx(ctx context.Context, conn redis.Conn, key string, b []byte, ms int
 // Commit does, if and only if the session holds exactly old; it reports
 // whether it did. A missing or expired session is not swapped, and a
 // cancelled context gives an error and sends nothing. It makes the store an
-// scs.CompareAndSwapStore, so that SessionManager.MergeConcurrent is
+// scs.UpdateStore (CompareAndSwap), so that SessionManager.MergeConcurrent is
 // atomic. The comparison and the write are one Lua script, run atomically
 // by Redis in one round trip (EVALSHA, falling back to EVAL the first time
 // the server sees the script).

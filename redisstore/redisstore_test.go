@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -79,6 +80,22 @@ func TestConformance(t *testing.T) {
 	storetest.Suite{
 		New: func(t *testing.T) scs.Store { return newStore(t) },
 	}.Run(t)
+}
+
+// TestWrappedConformance runs every check of the kit on the store wrapped
+// with scs.WrapStore, counting calls as a metrics wrapper would: the
+// wrapper keeps every capability of the store.
+func TestWrappedConformance(t *testing.T) {
+	var calls atomic.Int64
+	storetest.Run(t, func(t *testing.T) scs.Store {
+		return scs.WrapStore(newStore(t), func(ctx context.Context, op string, call func(context.Context) error) error {
+			calls.Add(1)
+			return call(ctx)
+		})
+	})
+	if calls.Load() == 0 {
+		t.Error("no call went through the wrapper")
+	}
 }
 
 // do runs one command on its own connection from pool.
@@ -172,7 +189,7 @@ func TestFindExpiryWithoutTTL(t *testing.T) {
 	s := NewWithPrefix(pool, testPrefix(t, pool))
 	tok := storetest.Token(t)
 	do(t, pool, "SET", s.prefix+tok, "no ttl")
-	b, exp, found, err := s.FindExpiry(tok)
+	b, exp, found, err := s.FindExpiry(context.Background(), tok)
 	if err != nil || !found || string(b) != "no ttl" || !exp.IsZero() {
 		t.Fatalf("FindExpiry = %q, %v, %v, %v; want the data with a zero expiry", b, exp, found, err)
 	}
@@ -192,7 +209,7 @@ func TestCompareAndSwapExpiry(t *testing.T) {
 	if ok, err := s.CompareAndSwap(ctx, tok, []byte("v1"), []byte("v2"), later); err != nil || !ok {
 		t.Fatalf("CompareAndSwap = %v, %v; want true, nil", ok, err)
 	}
-	if b, exp, found, err := s.FindExpiry(tok); err != nil || !found || string(b) != "v2" || exp.Sub(later).Abs() > time.Second {
+	if b, exp, found, err := s.FindExpiry(context.Background(), tok); err != nil || !found || string(b) != "v2" || exp.Sub(later).Abs() > time.Second {
 		t.Fatalf("FindExpiry after CompareAndSwap = %q, %v, %v, %v; want v2 until %v", b, exp, found, err, later)
 	}
 	if ok, err := s.CompareAndSwap(ctx, tok, []byte("v2"), []byte("v3"), time.Now().Add(-time.Second)); err != nil || !ok {

@@ -123,17 +123,10 @@ func (s *SQLite3Store) FindCtx(ctx context.Context, token string) (b []byte, fou
 	return s.store.FindCtx(ctx, token)
 }
 
-// FindExpiry is Find that also returns the session's expiry, as Commit
-// stored it, in the same statement. It makes the store an
-// scs.ExpiryStore, so that SessionManager.IdleRefreshInterval can skip
-// the store write of requests that come soon after the last one.
-func (s *SQLite3Store) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
-	return s.store.FindExpiry(token)
-}
-
-// FindExpiryCtx is FindExpiry with a context.
-func (s *SQLite3Store) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
-	return s.store.FindExpiryCtx(ctx, token)
+// FindExpiry is Find that also returns the session's expiry, making the
+// store an scs.ExpiryStore (for SessionManager.IdleRefreshInterval).
+func (s *SQLite3Store) FindExpiry(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+	return s.store.FindExpiry(ctx, token)
 }
 
 // Commit stores the payload b for token until expiry, replacing any data and
@@ -152,7 +145,7 @@ func (s *SQLite3Store) CommitCtx(ctx context.Context, token string, b []byte, ex
 // Commit does, if and only if the session has not expired and holds exactly
 // old, in one UPDATE; it reports whether it did. A missing or expired
 // session is not swapped, and a cancelled context gives an error and writes
-// nothing. It makes the store an scs.CompareAndSwapStore, so that
+// nothing. It makes the store an scs.UpdateStore (its CompareAndSwap), so that
 // SessionManager.MergeConcurrent is atomic.
 func (s *SQLite3Store) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
 	return s.store.CompareAndSwap(ctx, token, old, b, expiry)

@@ -74,7 +74,7 @@ func (l Layout) testReads(t *testing.T, s scs.Store) {
 
 	wantFound(t, s, live, data)
 	wantMissing(t, s, stale)
-	if it, ok := s.(scs.IterableStore); ok {
+	if it, ok := scs.StoreAs[scs.IterableStore](s); ok {
 		all, err := it.All()
 		if err != nil {
 			t.Fatalf("All: %v", err)

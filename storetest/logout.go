@@ -35,12 +35,12 @@ import (
 func LogoutRaces(t *testing.T, newStore func(t *testing.T) scs.Store) {
 	t.Helper()
 	st := newStore(t)
-	if _, ok := st.(scs.UpdateStore); !ok {
+	if _, ok := scs.StoreAs[scs.UpdateStore](st); !ok {
 		t.Skipf("%T does not implement scs.UpdateStore: a request in flight can bring a logged-out session back, as in SCS v2", st)
 	}
-	_, indexed := st.(scs.UserIndexStore)
-	_, iterable := st.(scs.IterableStore)
-	_, iterableCtx := st.(scs.IterableCtxStore)
+	_, indexed := scs.StoreAs[scs.UserIndexStore](st)
+	_, iterable := scs.StoreAs[scs.IterableStore](st)
+	_, iterableCtx := scs.StoreAs[scs.IterableCtxStore](st)
 	for _, logout := range []string{"Destroy", "DestroyUser"} {
 		if logout == "DestroyUser" && !indexed && !iterable && !iterableCtx {
 			continue
@@ -159,7 +159,8 @@ func (c raceCase) run(t *testing.T, st scs.Store) {
 	m1, h1 := c.raceManager(st, user, loaded, acted, goOn, save)
 	st2, listed, resume := st, make(chan struct{}), make(chan struct{})
 	if c.when == "during" {
-		st2 = &pausingIndex{Store: st, up: st.(scs.UpdateStore), ix: st.(scs.UserIndexStore), listed: listed, resume: resume}
+		ix, _ := scs.StoreAs[scs.UserIndexStore](st)
+		st2 = &pausingIndex{Store: st, ix: ix, listed: listed, resume: resume}
 	}
 	m2, h2 := c.raceManager(st2, user, make(chan struct{}, 1), make(chan struct{}, 1), nil, nil)
 	srv1, srv2 := httptest.NewServer(h1), httptest.NewServer(h2)
@@ -285,7 +286,7 @@ func tokenRole(tok string, tokens []string) string {
 // not implement scs.UserIndexStore.
 func IndexDrift(t *testing.T, newStore func(t *testing.T) scs.Store) {
 	t.Helper()
-	if _, ok := newStore(t).(scs.UserIndexStore); !ok {
+	if _, ok := scs.StoreAs[scs.UserIndexStore](newStore(t)); !ok {
 		t.Skip("the store does not implement scs.UserIndexStore")
 	}
 	for _, change := range []string{"Remove", "Clear", "PutOther", "SetUser", "SetUserEmpty"} {
@@ -351,30 +352,27 @@ func storeKey(m *scs.SessionManager, tok string) string {
 	return tok
 }
 
-// failingIndex wraps a store with scs.UpdateStore and scs.UserIndexStore
-// and fails AddUserSession while fail is set.
+// failingIndex wraps a store with scs.UserIndexStore and fails
+// AddUserSession while fail is set; Unwrap keeps the other capabilities.
 type failingIndex struct {
 	scs.Store
-	up     scs.UpdateStore
 	ix     scs.UserIndexStore
 	fail   atomic.Bool
 	failed atomic.Value // the key of the failed write, a string
 }
 
-// pausingIndex wraps a store with scs.UpdateStore and scs.UserIndexStore;
-// its first UserSessions call, once it has its answer, closes listed and
+// pausingIndex wraps a store with scs.UserIndexStore (Unwrap keeps the
+// other capabilities); its first UserSessions call, once it has its answer, closes listed and
 // waits for resume.
 type pausingIndex struct {
 	scs.Store
-	up             scs.UpdateStore
 	ix             scs.UserIndexStore
 	listed, resume chan struct{}
 	once           atomic.Bool
 }
 
-func (p *pausingIndex) Update(ctx context.Context, token string, b []byte, expiry time.Time) (bool, error) {
-	return p.up.Update(ctx, token, b, expiry)
-}
+// Unwrap gives the SessionManager the wrapped store's other capabilities.
+func (p *pausingIndex) Unwrap() scs.Store { return p.Store }
 
 func (p *pausingIndex) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
 	return p.ix.AddUserSession(ctx, userID, token, expiry)
@@ -395,9 +393,8 @@ func (p *pausingIndex) UserSessions(ctx context.Context, userID string) ([]strin
 
 var errIndexDown = errors.New("storetest: the index is down (injected)")
 
-func (f *failingIndex) Update(ctx context.Context, token string, b []byte, expiry time.Time) (bool, error) {
-	return f.up.Update(ctx, token, b, expiry)
-}
+// Unwrap gives the SessionManager the wrapped store's other capabilities.
+func (f *failingIndex) Unwrap() scs.Store { return f.Store }
 
 func (f *failingIndex) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
 	if f.fail.Swap(false) {
@@ -416,11 +413,11 @@ func (f *failingIndex) UserSessions(ctx context.Context, userID string) ([]strin
 }
 
 func indexWriteFailsOnce(t *testing.T, st scs.Store) {
-	up, ok := st.(scs.UpdateStore)
-	if !ok {
-		t.Skipf("%T does not implement scs.UpdateStore", st)
+	if _, ok := scs.StoreAs[scs.UpdateStore](st); !ok {
+		t.Skipf("skipped: %T does not implement scs.UpdateStore", st)
 	}
-	f := &failingIndex{Store: st, up: up, ix: st.(scs.UserIndexStore)}
+	ix, _ := scs.StoreAs[scs.UserIndexStore](st)
+	f := &failingIndex{Store: st, ix: ix}
 	alice := "alice-" + Token(t)[:8]
 	m := scs.New()
 	m.Store = f

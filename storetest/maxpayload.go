@@ -34,19 +34,19 @@ func (s Suite) testOverMaxPayload(t *testing.T) {
 		t.Errorf("Commit of MaxPayload+1 = %d bytes returned no error", len(big))
 	}
 	wantFound(t, st, tok, old)
-	if cs, ok := st.(scs.CtxStore); ok {
+	if cs, ok := scs.StoreAs[scs.CtxStore](st); ok {
 		if err := cs.CommitCtx(context.Background(), tok, big, expiry); err == nil {
 			t.Errorf("CommitCtx of MaxPayload+1 = %d bytes returned no error", len(big))
 		}
 		wantFound(t, st, tok, old)
 	}
-	if cas, ok := st.(scs.CompareAndSwapStore); ok {
+	if cas, ok := scs.StoreAs[scs.UpdateStore](st); ok {
 		if swapped, err := cas.CompareAndSwap(context.Background(), tok, old, big, expiry); err == nil || swapped {
 			t.Errorf("CompareAndSwap to MaxPayload+1 = %d bytes = %v, %v; want an error", len(big), swapped, err)
 		}
 		wantFound(t, st, tok, old)
 	}
-	if up, ok := st.(scs.UpdateStore); ok {
+	if up, ok := scs.StoreAs[scs.UpdateStore](st); ok {
 		if _, err := up.Update(context.Background(), tok, big, expiry); err == nil {
 			t.Errorf("Update to MaxPayload+1 = %d bytes returned no error", len(big))
 		}

@@ -16,8 +16,14 @@
 // requests of one session: MergeContention (no lost keys and no errors with
 // MergeConcurrent, across several managers) and LogoutInterleavings (a
 // session destroyed or renewed by one request is not written back by
-// another), when the store implements scs.CompareAndSwapStore and
-// scs.UpdateStore.
+// another), when the store implements scs.UpdateStore.
+//
+// The kit finds every capability with scs.StoreAs, as the SessionManager
+// does, so a store made by scs.WrapStore, or with an Unwrap method, is
+// checked with the capabilities of the store it wraps. By default it
+// requires scs.UpdateStore, without which a logout does not stick: a store
+// that deliberately goes without declares it in Suite.WithoutUpdate, and
+// the kit then logs what its users give up.
 //
 // Layout checks that a store shares its engine's data with another program
 // that keeps sessions the same way, such as the SCS v2 store it replaces.
@@ -82,6 +88,13 @@ type Suite struct {
 	// expiry up (etcd leases have whole seconds and a minimum TTL) set it.
 	ExpiryGrace time.Duration
 
+	// WithoutUpdate, when not empty, says why the store deliberately does
+	// not implement scs.UpdateStore (say, a store written for SCS v2 that
+	// must stay as it is). Without it, the kit fails a store that lacks
+	// it, naming what its users would lose: logouts that stick, and
+	// MergeConcurrent that is atomic across processes.
+	WithoutUpdate string
+
 	// ExpiryPrecision is how coarsely the engine keeps expiries: the
 	// expiry FindExpiry reports may differ from the committed one by this
 	// much. Zero means a millisecond. Engines that keep whole seconds
@@ -105,6 +118,7 @@ func (s Suite) Run(t *testing.T) {
 	if s.NewWithCleanup != nil && s.Stored == nil {
 		t.Fatal("storetest: Suite.NewWithCleanup needs Suite.Stored")
 	}
+	t.Run("Capabilities", s.testCapabilities)
 	t.Run("FindMissing", s.testFindMissing)
 	t.Run("CommitFind", s.testCommitFind)
 	t.Run("BinaryPayloads", s.testBinaryPayloads)
@@ -266,7 +280,7 @@ func (s Suite) testPastExpiry(t *testing.T) {
 	tok := Token(t)
 	commit(t, st, tok, []byte("stale"), time.Now().Add(-time.Hour))
 	wantMissing(t, st, tok)
-	if it, ok := st.(scs.IterableStore); ok {
+	if it, ok := scs.StoreAs[scs.IterableStore](st); ok {
 		all, err := it.All()
 		if err != nil {
 			t.Fatalf("All: %v", err)
@@ -288,7 +302,7 @@ func (s Suite) testExpiry(t *testing.T) {
 	time.Sleep(ttl + s.ExpiryGrace + 100*time.Millisecond)
 	wantMissing(t, st, short)
 	wantFound(t, st, long, []byte("long"))
-	if it, ok := st.(scs.IterableStore); ok {
+	if it, ok := scs.StoreAs[scs.IterableStore](st); ok {
 		all, err := it.All()
 		if err != nil {
 			t.Fatalf("All: %v", err)
@@ -304,7 +318,7 @@ func (s Suite) testExpiry(t *testing.T) {
 
 func (s Suite) testAll(t *testing.T) {
 	st := s.New(t)
-	it, ok := st.(scs.IterableStore)
+	it, ok := scs.StoreAs[scs.IterableStore](st)
 	if !ok {
 		t.Skipf("%T does not implement scs.IterableStore", st)
 	}
@@ -335,7 +349,7 @@ func (s Suite) testAll(t *testing.T) {
 	}
 	wantMap(t, "All", all, want)
 
-	if ct, ok := st.(scs.IterableCtxStore); ok {
+	if ct, ok := scs.StoreAs[scs.IterableCtxStore](st); ok {
 		all, err := ct.AllCtx(context.Background())
 		if err != nil {
 			t.Fatalf("AllCtx: %v", err)
@@ -358,7 +372,7 @@ func wantMap(t *testing.T, what string, got, want map[string][]byte) {
 
 func (s Suite) testCtx(t *testing.T) {
 	st := s.New(t)
-	cs, ok := st.(scs.CtxStore)
+	cs, ok := scs.StoreAs[scs.CtxStore](st)
 	if !ok {
 		t.Skipf("%T does not implement scs.CtxStore", st)
 	}
@@ -389,7 +403,7 @@ func (s Suite) testCtx(t *testing.T) {
 
 func (s Suite) testCancelledCtx(t *testing.T) {
 	st := s.New(t)
-	cs, ok := st.(scs.CtxStore)
+	cs, ok := scs.StoreAs[scs.CtxStore](st)
 	if !ok {
 		t.Skipf("%T does not implement scs.CtxStore", st)
 	}
@@ -407,7 +421,7 @@ func (s Suite) testCancelledCtx(t *testing.T) {
 	if err := cs.DeleteCtx(ctx, tok); err == nil {
 		t.Error("DeleteCtx with a cancelled context returned no error")
 	}
-	if it, ok := st.(scs.IterableCtxStore); ok {
+	if it, ok := scs.StoreAs[scs.IterableCtxStore](st); ok {
 		if _, err := it.AllCtx(ctx); err == nil {
 			t.Error("AllCtx with a cancelled context returned no error")
 		}
@@ -416,20 +430,16 @@ func (s Suite) testCancelledCtx(t *testing.T) {
 	wantFound(t, st, tok, []byte("kept"))
 }
 
-// testFindExpiry checks the optional scs.ExpiryStore and scs.ExpiryCtxStore:
+// testFindExpiry checks the optional scs.ExpiryStore:
 // the data and the expiry it was committed with (to the millisecond, or
 // ExpiryGrace), and not found for missing, deleted and expired sessions.
 func (s Suite) testFindExpiry(t *testing.T) {
 	st := s.New(t)
-	var find func(string) ([]byte, time.Time, bool, error)
-	switch es := st.(type) {
-	case scs.ExpiryCtxStore:
-		find = func(tok string) ([]byte, time.Time, bool, error) { return es.FindExpiryCtx(context.Background(), tok) }
-	case scs.ExpiryStore:
-		find = es.FindExpiry
-	default:
-		t.Skipf("%T implements neither scs.ExpiryStore nor scs.ExpiryCtxStore", st)
+	es, ok := scs.StoreAs[scs.ExpiryStore](st)
+	if !ok {
+		t.Skipf("skipped: %T does not implement scs.ExpiryStore", st)
 	}
+	find := func(tok string) ([]byte, time.Time, bool, error) { return es.FindExpiry(context.Background(), tok) }
 	tok, gone, stale := Token(t), Token(t), Token(t)
 	expiry := time.Now().Add(time.Hour).Truncate(time.Millisecond)
 	commit(t, st, tok, []byte("with expiry"), expiry)
@@ -453,14 +463,14 @@ func (s Suite) testFindExpiry(t *testing.T) {
 	}
 }
 
-// testCompareAndSwap checks the optional scs.CompareAndSwapStore: it swaps
+// testCompareAndSwap checks scs.UpdateStore's CompareAndSwap: it swaps
 // only when the stored data is the old data given, never for missing or
 // expired sessions, and honours a cancelled context.
 func (s Suite) testCompareAndSwap(t *testing.T) {
 	st := s.New(t)
-	cs, ok := st.(scs.CompareAndSwapStore)
+	cs, ok := scs.StoreAs[scs.UpdateStore](st)
 	if !ok {
-		t.Skipf("%T does not implement scs.CompareAndSwapStore", st)
+		t.Skipf("skipped: %T does not implement scs.UpdateStore", st)
 	}
 	ctx := context.Background()
 	tok, stale := Token(t), Token(t)
@@ -577,4 +587,23 @@ func wantMissing(t *testing.T, st scs.Store, tok string) {
 	if err != nil || found {
 		t.Fatalf("Find(%s) = %.40q, %v, %v; want not found, nil error", tok, b, found, err)
 	}
+}
+
+// lostWithoutUpdate is what a store without scs.UpdateStore costs its users.
+const lostWithoutUpdate = "a logout does not stick (a request in flight writes a destroyed session back, or renews it to a new token, as in SCS v2) and MergeConcurrent is not atomic across processes"
+
+// testCapabilities fails a store that lacks scs.UpdateStore, found as the
+// SessionManager finds it (scs.StoreAs), unless Suite.WithoutUpdate says
+// why, and names what was lost: a wrapper that hides its store's
+// capabilities fails here.
+func (s Suite) testCapabilities(t *testing.T) {
+	st := s.New(t)
+	if _, ok := scs.StoreAs[scs.UpdateStore](st); ok {
+		return
+	}
+	if s.WithoutUpdate != "" {
+		t.Logf("%T does not implement scs.UpdateStore (%s): with it, %s", st, s.WithoutUpdate, lostWithoutUpdate)
+		return
+	}
+	t.Errorf("%T does not implement scs.UpdateStore, and no store it unwraps to does (scs.StoreAs): with it, %s. Implement Update and CompareAndSwap; a wrapper keeps its store's capabilities when built with scs.WrapStore or given an Unwrap method; a store that must go without sets Suite.WithoutUpdate", st, lostWithoutUpdate)
 }

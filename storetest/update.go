@@ -16,7 +16,7 @@ import (
 // updates run. It honours a cancelled context.
 func (s Suite) testUpdate(t *testing.T) {
 	st := s.New(t)
-	up, ok := st.(scs.UpdateStore)
+	up, ok := scs.StoreAs[scs.UpdateStore](st)
 	if !ok {
 		t.Skipf("%T does not implement scs.UpdateStore", st)
 	}
@@ -32,8 +32,8 @@ func (s Suite) testUpdate(t *testing.T) {
 		}
 		wantFound(t, st, tok, []byte("v2"))
 	}
-	if es, ok := st.(scs.ExpiryStore); ok {
-		_, got, _, err := es.FindExpiry(tok)
+	if es, ok := scs.StoreAs[scs.ExpiryStore](st); ok {
+		_, got, _, err := es.FindExpiry(ctx, tok)
 		// Commit set an expiry a minute away; a generous slack still
 		// tells the two apart on engines that derive the expiry from a
 		// TTL.

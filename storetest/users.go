@@ -22,7 +22,7 @@ import (
 // (see oddUserIDs) each keep exactly their own entries.
 func (s Suite) testUserIndex(t *testing.T) {
 	st := s.New(t)
-	ix, ok := st.(scs.UserIndexStore)
+	ix, ok := scs.StoreAs[scs.UserIndexStore](st)
 	if !ok {
 		t.Skipf("%T does not implement scs.UserIndexStore", st)
 	}
@@ -103,7 +103,7 @@ func wantUserSessions(t *testing.T, ix scs.UserIndexStore, user string, want ...
 // without HashTokenInStore, on stores that implement scs.UserIndexStore,
 // then runs OddUserIDs.
 func (s Suite) testLogoutEverywhere(t *testing.T) {
-	if _, ok := s.New(t).(scs.UserIndexStore); !ok {
+	if _, ok := scs.StoreAs[scs.UserIndexStore](s.New(t)); !ok {
 		t.Skip("the store does not implement scs.UserIndexStore")
 	}
 	for _, hash := range []bool{false, true} {

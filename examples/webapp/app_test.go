@@ -23,13 +23,12 @@ func startApp(t *testing.T) (*httptest.Server, *app) {
 
 func startAppWith(t *testing.T, c storeConfig) (*httptest.Server, *app) {
 	t.Helper()
-	st, closeStore, err := openStore(c)
+	sm := scs.New()
+	closeStore, err := openStore(sm, c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(closeStore)
-	sm := scs.New()
-	sm.Store = st
 	a := newApp(sm, demoUsers())
 	srv := httptest.NewServer(a.routes())
 	t.Cleanup(srv.Close)

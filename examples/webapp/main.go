@@ -53,12 +53,11 @@ func main() {
 		key = nil
 	}
 	sessionManager := scs.New()
-	s, closeStore, err := openStore(storeConfig{*store, *dbPath, *dsn, *redisAddr, *redisPrefix, key})
+	closeStore, err := openStore(sessionManager, storeConfig{*store, *dbPath, *dsn, *redisAddr, *redisPrefix, key})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer closeStore()
-	sessionManager.Store = s
 
 	srv := &http.Server{
 		Addr:              *addr,
@@ -94,40 +93,55 @@ type storeConfig struct {
 }
 
 // openStore opens the session store c names, creating its table where the
-// store needs one, and returns a func that closes it.
-func openStore(c storeConfig) (scs.Store, func(), error) {
+// store needs one, sets it as sm's Store (or, for the cookie store, its
+// Sealer), and returns a func that closes it.
+func openStore(sm *scs.SessionManager, c storeConfig) (func(), error) {
+	st, sealer, closeStore, err := openBackend(c)
+	if err != nil {
+		return nil, err
+	}
+	if sealer != nil {
+		sm.Sealer = sealer
+	} else {
+		sm.Store = st
+	}
+	return closeStore, nil
+}
+
+// openBackend opens the store, or the sealer, that c names.
+func openBackend(c storeConfig) (scs.Store, scs.Sealer, func(), error) {
 	switch c.kind {
 	case "sqlite3":
 		if err := os.MkdirAll(filepath.Dir(c.dbPath), 0o700); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		db, err := sql.Open("sqlite3", c.dbPath)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if _, err := db.Exec(sqliteSchema); err != nil {
 			db.Close()
-			return nil, nil, fmt.Errorf("webapp: create sessions table: %w", err)
+			return nil, nil, nil, fmt.Errorf("webapp: create sessions table: %w", err)
 		}
 		st := sqlite3store.New(db)
-		return st, func() { st.StopCleanup(); db.Close() }, nil
+		return st, nil, func() { st.StopCleanup(); db.Close() }, nil
 	case "postgres":
 		pool, err := pgxpool.New(context.Background(), c.dsn)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if _, err := pool.Exec(context.Background(), postgresSchema); err != nil {
 			pool.Close()
-			return nil, nil, fmt.Errorf("webapp: create sessions table: %w", err)
+			return nil, nil, nil, fmt.Errorf("webapp: create sessions table: %w", err)
 		}
 		st := pgxstore.New(pool)
-		return st, func() { st.StopCleanup(); pool.Close() }, nil
+		return st, nil, func() { st.StopCleanup(); pool.Close() }, nil
 	case "redis":
 		pool := &redis.Pool{
 			MaxIdle: 10,
 			Dial:    func() (redis.Conn, error) { return redis.Dial("tcp", c.redisAddr) },
 		}
-		return redisstore.NewWithPrefix(pool, c.redisPrefix), func() { pool.Close() }, nil
+		return redisstore.NewWithPrefix(pool, c.redisPrefix), nil, func() { pool.Close() }, nil
 	case "cookie":
 		key := c.cookieKey
 		if key == nil {
@@ -136,11 +150,11 @@ func openStore(c storeConfig) (scs.Store, func(), error) {
 		}
 		st, err := cookiestore.New(key)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		return st, func() {}, nil
+		return nil, st, func() {}, nil
 	}
-	return nil, nil, fmt.Errorf("webapp: unknown -store %q: want sqlite3, postgres, redis or cookie", c.kind)
+	return nil, nil, nil, fmt.Errorf("webapp: unknown -store %q: want sqlite3, postgres, redis or cookie", c.kind)
 }
 
 // The tables of sqlite3store and pgxstore, as their READMEs give them. A real

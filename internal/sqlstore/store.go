@@ -156,15 +156,9 @@ func (s *Store) FindCtx(ctx context.Context, token string) (b []byte, found bool
 	return b, true, nil
 }
 
-// FindExpiry is Find that also returns the session's expiry, as Commit
-// stored it, in the same statement: what scs.ExpiryStore asks for.
-func (s *Store) FindExpiry(token string) (b []byte, expiry time.Time, found bool, err error) {
-	return s.FindExpiryCtx(context.Background(), token)
-}
-
-// FindExpiryCtx is FindExpiry with a context; a cancelled context gives an
+// FindExpiry is Find that also returns the session's expiry (scs.ExpiryStore). ; a cancelled context gives an
 // error and sends nothing.
-func (s *Store) FindExpiryCtx(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
+func (s *Store) FindExpiry(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error) {
 	if err := s.start(ctx); err != nil {
 		return nil, time.Time{}, false, s.errorf("find expiry", err)
 	}
@@ -222,7 +216,7 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 // old, in one statement (two on ChangedRowsOnly engines when b is old and
 // the row did not change). It reports whether it did; a missing or expired
 // session is not swapped. A cancelled context gives an error and writes
-// nothing. It is what scs.CompareAndSwapStore asks for.
+// nothing. It is what scs.UpdateStore (CompareAndSwap) asks for.
 func (s *Store) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
 	if err := s.start(ctx); err != nil {
 		return false, s.errorf("compare and swap", err)

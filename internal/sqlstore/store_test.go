@@ -158,7 +158,7 @@ func TestCancelledContextSendsNothing(t *testing.T) {
 	cancel()
 	for op, err := range map[string]error{
 		"find":        func() error { _, _, err := s.FindCtx(ctx, "tok"); return err }(),
-		"find expiry": func() error { _, _, _, err := s.FindExpiryCtx(ctx, "tok"); return err }(),
+		"find expiry": func() error { _, _, _, err := s.FindExpiry(ctx, "tok"); return err }(),
 		"commit":      s.CommitCtx(ctx, "tok", []byte("x"), time.Now()),
 		"delete":      s.DeleteCtx(ctx, "tok"),
 		"all":         func() error { _, err := s.AllCtx(ctx); return err }(),
