@@ -697,6 +697,7 @@ rerun=()
 if [ "${SWAP_SCS_RERUN:-1}" != 0 ]; then
 	mapfile -t again < <("$report" torerun "$tmp/v2.json" "$tmp/swapped.json")
 	if [ ${#again[@]} -gt 0 ]; then
+		echo
 		echo "== running what differs once more in both copies ..."
 		: >"$tmp/rerun.v2.json"
 		: >"$tmp/rerun.swapped.json"
@@ -715,6 +716,7 @@ if [ "${SWAP_SCS_RERUN:-1}" != 0 ]; then
 		rerun=("$tmp/rerun.v2.json" "$tmp/rerun.swapped.json")
 	fi
 fi
+echo
 status=0
 "$report" diff "$tmp/v2.json" "$tmp/swapped.json" "${rerun[@]}" || status=$?
 if [ "$status" -ne 0 ]; then
