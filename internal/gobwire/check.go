@@ -51,11 +51,15 @@ import (
 // than could follow, in which decoded slices and maps hold more elements in
 // all than the payload has bytes, or in which values or types nest more
 // than maxNesting levels deep. It may refuse a stream that encoding/gob
-// would decode but that no encoding/gob Encoder writes. Check itself
-// allocates memory in proportion to the type definitions in b, and reads
-// each byte of b at most maxNesting+1 times.
+// would decode but that no encoding/gob Encoder writes, and one that needs
+// more work to check than workPerByte per byte (beyond a fixed allowance):
+// a payload whose fields of structs whose Go type it cannot learn (those
+// inside registered types that are not structs) encoding/gob could read in
+// many ways. Check itself allocates memory in proportion to the type
+// definitions in b; it learns the Go types of registered names by asking
+// encoding/gob to decode small probes, once per name.
 func Check(b []byte) error {
-	w := walker{b: b, maxWork: 2*(maxNesting+2)*len(b) + 1<<14}
+	w := walker{b: b, maxWork: workPerByte*len(b) + 1<<16}
 	paths := [][]int{nil}
 	for len(paths) > 0 {
 		w.start(paths[len(paths)-1])
@@ -77,7 +81,7 @@ func Check(b []byte) error {
 // choices numbered in path.
 func (w *walker) start(path []int) {
 	*w = walker{
-		b: w.b, work: w.work, maxWork: w.maxWork,
+		b: w.b, work: w.work, maxWork: w.maxWork, tried: w.tried,
 		defs: w.defs[:0], fields: w.fields[:0], index: w.index, found: w.found[:0],
 		path: path,
 	}
@@ -94,6 +98,9 @@ const (
 	// encoding/gob builds the operations for those anew for each field it
 	// skips.
 	maxReach = 16
+	// workPerByte bounds Check's work (integers read and types checked)
+	// per byte of payload, beyond a fixed allowance.
+	workPerByte = 16
 	// tooBig is encoding/gob's limit on a message length.
 	tooBig = (1 << 30) << (^uint(0) >> 62)
 	// idComplex is the predefined gob type id of complex numbers.
@@ -111,6 +118,10 @@ const (
 	wGobEncoder
 	wBinaryMarshaler
 	wTextMarshaler
+	// wMixed is the kind of a definition that sets more than one of
+	// wireType's fields, which encoding/gob may read as any of them.
+	// One that sets none has kind 0, which encoding/gob fails to use.
+	wMixed = 0xff
 )
 
 // kindFields is the number of fields of the struct that defines each kind
@@ -179,6 +190,9 @@ type walker struct {
 	path    []int
 	skipped int
 	found   []int
+	trial   int             // > 0 in a trial walk of parted
+	parts   int             // choices whose ways part, so far
+	tried   map[string]bool // names learn has tried on this walk
 	fault   fault
 }
 
@@ -292,11 +306,18 @@ func (w *walker) typeSequence(inInterface bool) (int32, bool) {
 		if w.pos == w.end && !w.nextMessage() {
 			return 0, false
 		}
+		if w.pos == w.end {
+			return 0, w.dead("empty message")
+		}
+		if c := w.b[w.pos]; c >= 0x80 && -int(int8(c)) > 8 {
+			// encoding/gob's nextInt fails having read this byte, and
+			// decodeTypeSequence returns id 0 with its error set: an
+			// ignored interface value reads on (a decoded one fails).
+			w.pos++
+			return 0, true
+		}
 		x, ok := w.uint()
 		if !ok {
-			// encoding/gob returns id 0 with its error set, and an
-			// ignored interface value reads on.
-			w.fault.unsafe = true
 			return 0, false
 		}
 		id := int32(toInt(x)) // truncated, as typeId(dec.nextInt()) is
@@ -341,16 +362,15 @@ func (w *walker) recvType(id int32) bool {
 			return w.dead("field delta in a type definition")
 		}
 		field += int(delta)
-		if d.kind != 0 {
-			return w.refuse("type definition of two kinds", 0)
-		}
-		d.kind = uint8(field + 1)
-		if !w.kindStruct(&d) {
+		k := uint8(field + 1)
+		if !w.kindStruct(&d, k) {
 			return false
 		}
-	}
-	if d.kind == 0 {
-		return w.refuse("type definition of no kind", 0)
+		if d.kind == 0 {
+			d.kind = k
+		} else {
+			d.kind = wMixed
+		}
 	}
 	if w.index == nil {
 		w.index = make(map[int32]int)
@@ -363,8 +383,8 @@ func (w *walker) recvType(id int32) bool {
 // kindStruct reads the arrayType, sliceType, structType, mapType or
 // gobEncoderType of a definition. Like every struct, it ends with a zero
 // field delta or with its message.
-func (w *walker) kindStruct(d *wdef) bool {
-	last := kindFields[d.kind] - 1
+func (w *walker) kindStruct(d *wdef, kind uint8) bool {
+	last := kindFields[kind] - 1
 	for field := -1; w.pos < w.end; {
 		delta, ok := w.uint()
 		if !ok {
@@ -380,13 +400,13 @@ func (w *walker) kindStruct(d *wdef) bool {
 		switch {
 		case field == 0:
 			ok = w.commonType()
-		case d.kind == wStruct:
+		case kind == wStruct:
 			ok = w.structFields(d)
-		case d.kind == wArray && field == 2:
+		case kind == wArray && field == 2:
 			var x uint64
 			x, ok = w.uint()
 			d.alen = toInt(x)
-		case d.kind == wMap && field == 1:
+		case kind == wMap && field == 1:
 			d.key, ok = w.typeID()
 		default:
 			d.elem, ok = w.typeID()
@@ -510,6 +530,12 @@ func (w *walker) graph(id int32, level int) (depth, reach int, ok bool) {
 	if level >= maxNesting {
 		return 0, 0, w.refuse("types nested too deeply", 0)
 	}
+	switch d.kind {
+	case 0:
+		return 0, 0, w.dead("type of no kind")
+	case wMixed:
+		return 0, 0, w.refuse("type of two kinds", 0)
+	}
 	d.visiting = true
 	depth, reach, ok = w.graphOf(d, level)
 	d = &w.defs[i]
@@ -526,7 +552,10 @@ func (w *walker) graph(id int32, level int) (depth, reach int, ok bool) {
 	if reach > maxReach {
 		return 0, 0, w.refuse("type reaches too many types", 0)
 	}
-	d.checked, d.depth, d.reach = true, depth, reach
+	if w.trial == 0 {
+		// A trial's types may differ from this walk's.
+		d.checked, d.depth, d.reach = true, depth, reach
+	}
 	return depth, reach, true
 }
 
@@ -637,8 +666,10 @@ func (w *walker) value(id int32, m mode, gt reflect.Type) bool {
 			gt = nil // encoding/gob fails; walk on
 		}
 		ok = w.structValue(&d, m, gt)
-	default: // GobEncoder, BinaryMarshaler, TextMarshaler
+	case wGobEncoder, wBinaryMarshaler, wTextMarshaler:
 		ok = w.skip()
+	default: // checked by graph
+		ok = w.refuse("type of no or two kinds", 0)
 	}
 	w.depth--
 	return ok
@@ -653,7 +684,7 @@ func (w *walker) count(m mode, what string) (uint64, bool) {
 		return 0, false
 	}
 	if n > w.left() {
-		if m == ignore && what == "slice count" {
+		if m == ignore && what != "map count" {
 			// ignoreSlice allocates nothing, and fails at the end of
 			// the message.
 			return 0, w.dead(what)
@@ -666,6 +697,12 @@ func (w *walker) count(m mode, what string) (uint64, bool) {
 		}
 	}
 	return n, true
+}
+
+// isStruct reports whether id is a struct type.
+func (w *walker) isStruct(id int32) bool {
+	i, ok := w.lookup(id)
+	return ok && w.defs[i].kind == wStruct
 }
 
 // array walks an array value, as decodeArray and ignoreArray do.
@@ -708,7 +745,13 @@ func (w *walker) slice(d *wdef, m mode, et reflect.Type) bool {
 // mapValue walks a map value, as decodeMap and ignoreMap do. An entry of
 // struct key and value at the end of a message takes no bytes at all.
 func (w *walker) mapValue(d *wdef, m mode, kt, et reflect.Type) bool {
-	n, ok := w.count(m, "map count")
+	what := "map count"
+	if m == ignore && !(w.isStruct(d.key) && w.isStruct(d.elem)) {
+		// ignoreMap allocates nothing, and fails at the end of the
+		// message unless its entries may take no bytes.
+		what = "ignored map count"
+	}
+	n, ok := w.count(m, what)
 	if !ok {
 		return false
 	}
@@ -726,7 +769,13 @@ func (w *walker) mapValue(d *wdef, m mode, kt, et reflect.Type) bool {
 // name, and skipped otherwise; decoded into a struct of unknown type, it is
 // a choice (see either).
 func (w *walker) structValue(d *wdef, m mode, gt reflect.Type) bool {
-	for field := -1; w.pos < w.end; {
+	return w.structValueFrom(d, m, gt, -1)
+}
+
+// structValueFrom walks the rest of a struct value after field number
+// field.
+func (w *walker) structValueFrom(d *wdef, m mode, gt reflect.Type, field int) bool {
+	for w.pos < w.end {
 		delta, ok := w.uint()
 		if !ok {
 			return false
@@ -750,7 +799,7 @@ func (w *walker) structValue(d *wdef, m mode, gt reflect.Type) bool {
 				ok = w.value(f.id, ignore, nil)
 			}
 		default:
-			ok = w.either(f.id)
+			ok = w.either(d, field, f.id)
 		}
 		if !ok {
 			return false
@@ -792,7 +841,7 @@ func elemOf(t reflect.Type, k reflect.Kind) reflect.Type {
 // it from the same start; if skipping does not fail and ends in another
 // state (position, message, types defined), the choice is found to need a
 // walk of its own.
-func (w *walker) either(id int32) bool {
+func (w *walker) either(d *wdef, field int, id int32) bool {
 	c := w.choices
 	w.choices++
 	if w.skipped < len(w.path) && w.path[w.skipped] == c {
@@ -806,7 +855,7 @@ func (w *walker) either(id int32) bool {
 	if !w.value(id, decode, nil) {
 		return false
 	}
-	dpos, dend, dfields, ddefs := w.pos, w.end, len(w.fields), len(w.defs)
+	dpos, dend, dfields, ddefs, delems := w.pos, w.end, len(w.fields), len(w.defs), w.elems
 	for _, t := range w.defs[ndefs:] {
 		delete(w.index, t.id)
 	}
@@ -823,20 +872,52 @@ func (w *walker) either(id int32) bool {
 	same := skipped && w.pos == dpos && w.end == dend && len(w.defs)-ddefs == ddefs-ndefs
 	for i, t := range w.defs[ddefs:] {
 		same = same && t.id == w.defs[ndefs+i].id && t.start == w.defs[ndefs+i].start
-		delete(w.index, t.id)
 	}
-	// A choice before the last skipped on this walk was made on the walk
-	// that found that one, with the same result.
-	if skipped && !same && (len(w.path) == 0 || c > w.path[len(w.path)-1]) {
-		w.found = append(w.found, c)
+	if skipped && !same && !w.parted(d, field) {
+		return false
 	}
 
 	// Back to the state after decoding.
+	for _, t := range w.defs[ddefs:] {
+		delete(w.index, t.id)
+	}
 	w.defs, w.fields = w.defs[:ddefs], w.fields[:dfields]
 	for i := ndefs; i < ddefs; i++ {
 		w.index[w.defs[i].id] = i
 	}
-	w.pos, w.end, w.depth = dpos, dend, depth
+	w.pos, w.end, w.depth, w.elems = dpos, dend, depth, delems
+	return true
+}
+
+// parted handles a choice whose ways part, with the walk where skipping
+// the field ends: it walks the rest of the struct from there, as a trial
+// (with the choices in it decoded), and finds the choice to need a walk of
+// its own unless the trial fails where encoding/gob fails without having
+// met a choice whose ways part. It reports false if the trial finds what
+// encoding/gob cannot be given.
+func (w *walker) parted(d *wdef, field int) bool {
+	choices, found, parts := w.choices, len(w.found), w.parts
+	w.trial++
+	ok := w.structValueFrom(d, decode, nil, field)
+	w.trial--
+	w.choices, w.found = choices, w.found[:found]
+	conclusive := w.parts == parts
+	if !ok {
+		if w.fault.unsafe {
+			return false
+		}
+		w.fault = fault{}
+		if conclusive {
+			return true
+		}
+	}
+	w.parts++
+	// A choice before the last skipped on this walk was made on the walk
+	// that found that one, with the same result.
+	c := choices - 1
+	if w.trial == 0 && (len(w.path) == 0 || c > w.path[len(w.path)-1]) {
+		w.found = append(w.found, c)
+	}
 	return true
 }
 
@@ -879,7 +960,8 @@ func (w *walker) ifaceValue(m mode) bool {
 	if n > 1024 {
 		return w.dead("interface type name too long")
 	}
-	gt, ok := concreteType(w.b[w.pos : w.pos+int(n)])
+	name := w.b[w.pos : w.pos+int(n)]
+	gt, ok := concreteType(name)
 	if !ok {
 		return w.dead("interface type name not registered")
 	}
@@ -887,6 +969,9 @@ func (w *walker) ifaceValue(m mode) bool {
 	id, ok := w.typeSequence(true)
 	if !ok {
 		return false
+	}
+	if id == 0 {
+		return w.dead("bad type id")
 	}
 	if _, ok := w.uint(); !ok { // the byte count, unused
 		return false
@@ -898,6 +983,9 @@ func (w *walker) ifaceValue(m mode) bool {
 		d := w.defs[i]
 		return w.structValue(&d, decode, gt)
 	}
+	if gt == nil {
+		gt = w.learn(name, id)
+	}
 	// A top-level non-struct value: a zero field delta, then the value.
 	if delta, ok := w.uint(); !ok || delta != 0 {
 		return w.dead("non-zero delta before an interface's value")
@@ -905,9 +993,10 @@ func (w *walker) ifaceValue(m mode) bool {
 	return w.value(id, decode, gt)
 }
 
-// A concrete is what concreteType found out about a registered name.
+// A concrete is what concreteType or walker.learn found out about a
+// registered name.
 type concrete struct {
-	t reflect.Type // a struct type, or nil if not a struct or unknown
+	t reflect.Type // the type without pointers, or nil if unknown
 }
 
 // concreteTypes holds, by name, what concreteType found out about names
@@ -963,4 +1052,134 @@ func probeStream(name []byte, withValue bool) []byte {
 	}
 	b = appendUint(b, uint64(len(msg)))
 	return append(b, msg...)
+}
+
+// learn returns the Go type registered under name, a type that is not a
+// struct, which a value of type id decodes into, or nil if it cannot tell.
+// It asks encoding/gob to decode an interface value of that name holding
+// an empty value of type id's shape, with the structs in it replaced by
+// structs of no fields (which decode into any Go struct), once per name
+// and walk until it succeeds.
+func (w *walker) learn(name []byte, id int32) reflect.Type {
+	if w.tried[string(name)] {
+		return nil
+	}
+	if w.tried == nil {
+		w.tried = make(map[string]bool)
+	}
+	w.tried[string(name)] = true
+	p := prober{w: w, ids: make(map[int32]int32), next: firstUserID}
+	top, ok := p.def(id, 0)
+	if !ok {
+		return nil
+	}
+	msg := appendUint(nil, idInterface<<1) // the type id of interface{}
+	msg = append(msg, 0)                   // the singleton's field delta
+	msg = appendUint(msg, uint64(len(name)))
+	msg = append(msg, name...)
+	msg = appendInt(msg, int64(top))
+	msg = append(msg, 1, 0) // a byte count, unused; the singleton's delta
+	if msg, ok = p.zero(msg, id, 0); !ok {
+		return nil
+	}
+	b := append(p.defs, appendUint(nil, uint64(len(msg)))...)
+	var v any
+	if gob.NewDecoder(bytes.NewReader(append(b, msg...))).Decode(&v) != nil {
+		return nil
+	}
+	t := base(reflect.TypeOf(v))
+	if t != nil {
+		concreteTypes.Store(string(name), concrete{t})
+	}
+	return t
+}
+
+// A prober builds the type definitions of learn's probe.
+type prober struct {
+	w    *walker
+	ids  map[int32]int32 // probe ids by walk ids
+	next int32
+	defs []byte // the definitions, as messages
+}
+
+// def defines the probe's type for type id, and returns its id.
+func (p *prober) def(id int32, level int) (int32, bool) {
+	if id >= idBool && id <= idInterface {
+		return id, true
+	}
+	if pid, ok := p.ids[id]; ok {
+		return pid, true
+	}
+	i, ok := p.w.lookup(id)
+	if !ok || level > 16 {
+		return 0, false
+	}
+	d := p.w.defs[i]
+	p.next++
+	pid := p.next
+	p.ids[id] = pid
+	t := []byte{d.kind}
+	switch d.kind {
+	case wStruct: // of no fields
+	case wSlice, wArray:
+		e, ok := p.def(d.elem, level+1)
+		if !ok {
+			return 0, false
+		}
+		t = appendInt(append(t, 2), int64(e)) // Elem, after CommonType
+		if d.kind == wArray {
+			t = appendInt(append(t, 1), d.alen) // Len
+		}
+	case wMap:
+		k, ok := p.def(d.key, level+1)
+		if !ok {
+			return 0, false
+		}
+		e, ok := p.def(d.elem, level+1)
+		if !ok {
+			return 0, false
+		}
+		t = appendInt(append(t, 2), int64(k))
+		t = appendInt(append(t, 1), int64(e))
+	case wGobEncoder, wBinaryMarshaler, wTextMarshaler:
+	default:
+		return 0, false
+	}
+	t = append(t, 0, 0) // the ends of the kind's struct and of the wireType
+	msg := appendInt(nil, -int64(pid))
+	msg = append(msg, t...)
+	p.defs = appendUint(p.defs, uint64(len(msg)))
+	p.defs = append(p.defs, msg...)
+	return pid, true
+}
+
+// zero appends the encoding of an empty value of type id.
+func (p *prober) zero(b []byte, id int32, level int) ([]byte, bool) {
+	switch id {
+	case idBool, idInt, idUint, idFloat, idBytes, idString, idInterface:
+		return append(b, 0), true
+	case idComplex:
+		return append(b, 0, 0), true
+	}
+	i, ok := p.w.lookup(id)
+	if !ok || level > 16 {
+		return b, false
+	}
+	d := p.w.defs[i]
+	switch d.kind {
+	case wStruct, wSlice, wMap: // no fields, no elements
+		return append(b, 0), true
+	case wArray:
+		if d.alen > 16 {
+			return b, false
+		}
+		b = appendUint(b, uint64(d.alen))
+		for range d.alen {
+			if b, ok = p.zero(b, d.elem, level+1); !ok {
+				return b, false
+			}
+		}
+		return b, true
+	}
+	return b, false // a GobDecoder may refuse empty data
 }

@@ -108,6 +108,12 @@ func inIface(v any) int {
 			n = max(n, nesting(map[string]any{"": x.L[0], "1": x.L[1]}))
 		}
 		return max(n, nesting(x.M))
+	case []Box:
+		n := 0
+		for _, b := range x {
+			n = max(n, inIface(b))
+		}
+		return 2 + n // the slice, and each element's struct
 	case []string, []int, map[string]string, time.Time:
 		return 1
 	}
@@ -207,7 +213,7 @@ func (g *generator) mapAny(depth int) map[string]any {
 }
 
 func (g *generator) value(depth int) any {
-	switch g.byte() % 25 {
+	switch g.byte() % 26 {
 	case 0:
 		return nil
 	case 1:
@@ -268,6 +274,8 @@ func (g *generator) value(depth int) any {
 		return []int{int(g.uint64())}
 	case 23:
 		return Box{V: g.value(depth + 1), L: []any{g.value(depth + 1), nil}, M: g.mapAny(depth + 1)}
+	case 24:
+		return []Box{{V: g.value(depth + 1)}, {L: []any{nil, g.value(depth + 1)}, M: g.mapAny(depth + 1)}}
 	default:
 		return complex(float64(g.byte()), 1)
 	}
