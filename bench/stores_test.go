@@ -17,6 +17,7 @@ import (
 	_ "github.com/lib/pq"
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/seed3bbca6c1/scs/goredisstore"
+	"github.com/seed3bbca6c1/scs/internal/testenv"
 	"github.com/seed3bbca6c1/scs/mysqlstore"
 	"github.com/seed3bbca6c1/scs/pgxstore"
 	"github.com/seed3bbca6c1/scs/postgresstore"
@@ -50,7 +51,7 @@ const (
 // postgresDSN returns the DSN of the local PostgreSQL test server, with
 // SCS's sessions table created.
 func postgresDSN(b testing.TB) string {
-	dsn := storetest.Server(b, "SCS_POSTGRES_TEST_DSN", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", nil)
+	dsn := testenv.Server(b, "SCS_POSTGRES_TEST_DSN", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", nil)
 	db := openSQL(b, "postgres", dsn, "PostgreSQL (SCS_POSTGRES_TEST_DSN)")
 	for _, q := range []string{
 		`CREATE TABLE IF NOT EXISTS sessions (token TEXT PRIMARY KEY, data BYTEA NOT NULL, expiry TIMESTAMPTZ NOT NULL)`,
@@ -72,7 +73,7 @@ func openSQL(b testing.TB, driver, dsn, what string) *sql.DB {
 	}
 	b.Cleanup(func() { db.Close() })
 	if err := db.Ping(); err != nil {
-		if storetest.InCI() {
+		if testenv.InCI() {
 			b.Fatalf("%s does not answer: %v", what, err)
 		}
 		b.Skipf("%s does not answer: %v", what, err)
@@ -83,7 +84,7 @@ func openSQL(b testing.TB, driver, dsn, what string) *sql.DB {
 // mysqlDB returns a pool on the local MySQL or MariaDB test server, with
 // mysqlstore's sessions table created.
 func mysqlDB(b testing.TB) *sql.DB {
-	dsn := storetest.Server(b, "SCS_MYSQL_TEST_DSN", "root@tcp(127.0.0.1:3306)/test?parseTime=true", nil)
+	dsn := testenv.Server(b, "SCS_MYSQL_TEST_DSN", "root@tcp(127.0.0.1:3306)/test?parseTime=true", nil)
 	db := openSQL(b, "mysql", dsn, "MySQL (SCS_MYSQL_TEST_DSN)")
 	if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS sessions (token CHAR(43) PRIMARY KEY, data BLOB NOT NULL, expiry TIMESTAMP(6) NOT NULL, INDEX sessions_expiry_idx (expiry))`); err != nil {
 		b.Fatal(err)
@@ -93,7 +94,7 @@ func mysqlDB(b testing.TB) *sql.DB {
 
 // redigoPool returns a redigo pool on the local Redis test server.
 func redigoPool(b testing.TB) *redis.Pool {
-	addr := storetest.Server(b, "SCS_REDIS_TEST_ADDR", "127.0.0.1:6379", storetest.Dial)
+	addr := testenv.Server(b, "SCS_REDIS_TEST_ADDR", "127.0.0.1:6379", testenv.Dial)
 	pool := &redis.Pool{MaxIdle: 64, Dial: func() (redis.Conn, error) { return redis.Dial("tcp", addr) }}
 	b.Cleanup(func() { pool.Close() })
 	return pool
@@ -101,7 +102,7 @@ func redigoPool(b testing.TB) *redis.Pool {
 
 // goredisClient returns a go-redis client on the local Redis test server.
 func goredisClient(b testing.TB) *goredis.Client {
-	addr := storetest.Server(b, "SCS_REDIS_TEST_ADDR", "127.0.0.1:6379", storetest.Dial)
+	addr := testenv.Server(b, "SCS_REDIS_TEST_ADDR", "127.0.0.1:6379", testenv.Dial)
 	c := goredis.NewClient(&goredis.Options{Addr: addr})
 	b.Cleanup(func() { c.Close() })
 	return c

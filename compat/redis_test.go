@@ -8,19 +8,19 @@ import (
 	"github.com/gomodule/redigo/redis"
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/seed3bbca6c1/scs/goredisstore"
+	"github.com/seed3bbca6c1/scs/internal/testenv"
 	"github.com/seed3bbca6c1/scs/redisstore"
-	"github.com/seed3bbca6c1/scs/storetest"
 )
 
 func TestRedisStoreSharesSessionsWithSCS(t *testing.T) {
-	addr := storetest.Server(t, "SCS_REDIS_TEST_ADDR", "127.0.0.1:6379", storetest.Dial)
+	addr := testenv.Server(t, "SCS_REDIS_TEST_ADDR", "127.0.0.1:6379", testenv.Dial)
 	pool := &redis.Pool{Dial: func() (redis.Conn, error) { return redis.Dial("tcp", addr) }}
 	t.Cleanup(func() { pool.Close() })
 	crossCheck(t, scsredis.New(pool), redisstore.New(pool))
 }
 
 func TestGoRedisStoreSharesSessionsWithSCS(t *testing.T) {
-	addr := storetest.Server(t, "SCS_REDIS_TEST_ADDR", "127.0.0.1:6379", storetest.Dial)
+	addr := testenv.Server(t, "SCS_REDIS_TEST_ADDR", "127.0.0.1:6379", testenv.Dial)
 	client := goredis.NewClient(&goredis.Options{Addr: addr})
 	t.Cleanup(func() { client.Close() })
 	crossCheck(t, scsgoredis.New(client), goredisstore.New(client), true)

@@ -8,16 +8,16 @@ import (
 	scspostgres "github.com/alexedwards/scs/postgresstore"
 	_ "github.com/go-sql-driver/mysql"
 	_ "github.com/lib/pq"
+	"github.com/seed3bbca6c1/scs/internal/testenv"
 	"github.com/seed3bbca6c1/scs/mysqlstore"
 	"github.com/seed3bbca6c1/scs/postgresstore"
-	"github.com/seed3bbca6c1/scs/storetest"
 )
 
 // openDB opens the test server named by env and creates SCS's table in it
 // when it is missing, with the schema both libraries document.
 func openDB(t *testing.T, driver, env, def string, schema ...string) *sql.DB {
 	t.Helper()
-	dsn := storetest.Server(t, env, def, func(dsn string) error {
+	dsn := testenv.Server(t, env, def, func(dsn string) error {
 		db, err := sql.Open(driver, dsn)
 		if err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/seed3bbca6c1/scs"
 	"github.com/seed3bbca6c1/scs/internal/kvtest"
+	"github.com/seed3bbca6c1/scs/internal/testenv"
 	"github.com/seed3bbca6c1/scs/storetest"
 )
 
@@ -25,7 +26,7 @@ const (
 // TestMain runs only the Test functions, which skip, when the test server
 // does not answer outside CI: the runnable Example cannot skip itself.
 func TestMain(m *testing.M) {
-	os.Exit(storetest.Main(m, addrEnv, defaultAddr, storetest.Dial))
+	os.Exit(testenv.Main(m, addrEnv, defaultAddr, testenv.Dial))
 }
 
 // newClient returns a client of the test agent, skipping (or, in CI,
@@ -33,7 +34,7 @@ func TestMain(m *testing.M) {
 func newClient(t testing.TB) *api.Client {
 	t.Helper()
 	cfg := api.DefaultConfig()
-	cfg.Address = storetest.Server(t, addrEnv, defaultAddr, storetest.Dial)
+	cfg.Address = testenv.Server(t, addrEnv, defaultAddr, testenv.Dial)
 	client, err := api.NewClient(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/seed3bbca6c1/scs"
 	"github.com/seed3bbca6c1/scs/internal/kvtest"
+	"github.com/seed3bbca6c1/scs/internal/testenv"
 	"github.com/seed3bbca6c1/scs/storetest"
 )
 
@@ -28,10 +29,10 @@ const (
 	expiryGrace = 3 * time.Second
 )
 
-// dialAll is a storetest.Server probe for a comma-separated endpoint list.
+// dialAll is a testenv.Server probe for a comma-separated endpoint list.
 func dialAll(endpoints string) error {
 	for _, ep := range strings.Split(endpoints, ",") {
-		if err := storetest.Dial(ep); err != nil {
+		if err := testenv.Dial(ep); err != nil {
 			return err
 		}
 	}
@@ -41,13 +42,13 @@ func dialAll(endpoints string) error {
 // TestMain runs only the Test functions, which skip, when the test server
 // does not answer outside CI: the runnable Example cannot skip itself.
 func TestMain(m *testing.M) {
-	os.Exit(storetest.Main(m, endpointsEnv, defaultEndpoints, dialAll))
+	os.Exit(testenv.Main(m, endpointsEnv, defaultEndpoints, dialAll))
 }
 
 // testClient returns a client of the test server, closed when the test ends.
 func testClient(t testing.TB) *clientv3.Client {
 	t.Helper()
-	eps := storetest.Server(t, endpointsEnv, defaultEndpoints, dialAll)
+	eps := testenv.Server(t, endpointsEnv, defaultEndpoints, dialAll)
 	c, err := clientv3.New(clientv3.Config{
 		Endpoints:   strings.Split(eps, ","),
 		DialTimeout: 5 * time.Second,

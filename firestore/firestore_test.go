@@ -16,6 +16,7 @@ import (
 
 	"github.com/seed3bbca6c1/scs"
 	"github.com/seed3bbca6c1/scs/internal/kvtest"
+	"github.com/seed3bbca6c1/scs/internal/testenv"
 	"github.com/seed3bbca6c1/scs/storetest"
 )
 
@@ -39,13 +40,13 @@ func TestMain(m *testing.M) {
 		addr = emulatorAddr
 	}
 	os.Setenv("FIRESTORE_EMULATOR_HOST", addr)
-	os.Exit(storetest.Main(m, emulatorEnv, emulatorAddr, storetest.Dial))
+	os.Exit(testenv.Main(m, emulatorEnv, emulatorAddr, testenv.Dial))
 }
 
 // newClient returns a client of a new, empty project on the emulator.
 func newClient(t testing.TB) *firestore.Client {
 	t.Helper()
-	storetest.Server(t, emulatorEnv, emulatorAddr, storetest.Dial)
+	testenv.Server(t, emulatorEnv, emulatorAddr, testenv.Dial)
 	b := make([]byte, 8)
 	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)

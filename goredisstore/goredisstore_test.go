@@ -13,6 +13,7 @@ import (
 
 	"github.com/seed3bbca6c1/scs"
 	"github.com/seed3bbca6c1/scs/internal/kvtest"
+	"github.com/seed3bbca6c1/scs/internal/testenv"
 	"github.com/seed3bbca6c1/scs/storetest"
 )
 
@@ -71,8 +72,8 @@ func TestConformance(t *testing.T) {
 // TestConformanceCluster runs the suite against a Redis Cluster, so that
 // keys spread over several masters (All scans each of them).
 func TestConformanceCluster(t *testing.T) {
-	addrs := strings.Split(storetest.Server(t, clusterEnv, clusterAddrs, func(seeds string) error {
-		return storetest.Dial(strings.Split(seeds, ",")[0])
+	addrs := strings.Split(testenv.Server(t, clusterEnv, clusterAddrs, func(seeds string) error {
+		return testenv.Dial(strings.Split(seeds, ",")[0])
 	}), ",")
 	storetest.Suite{
 		New: func(t *testing.T) scs.Store {

@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/internal/testenv"
 	"github.com/seed3bbca6c1/scs/storetest"
 )
 
@@ -52,8 +53,8 @@ func TestUserIndexPrefixCollision(t *testing.T) {
 // TestUserIndexPrefixCollisionCluster is TestUserIndexPrefixCollision on
 // a Redis Cluster.
 func TestUserIndexPrefixCollisionCluster(t *testing.T) {
-	addrs := strings.Split(storetest.Server(t, clusterEnv, clusterAddrs, func(seeds string) error {
-		return storetest.Dial(strings.Split(seeds, ",")[0])
+	addrs := strings.Split(testenv.Server(t, clusterEnv, clusterAddrs, func(seeds string) error {
+		return testenv.Dial(strings.Split(seeds, ",")[0])
 	}), ",")
 	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
 	t.Cleanup(func() { c.Close() })

@@ -13,6 +13,7 @@ import (
 
 	"github.com/seed3bbca6c1/scs"
 	"github.com/seed3bbca6c1/scs/internal/kvtest"
+	"github.com/seed3bbca6c1/scs/internal/testenv"
 	"github.com/seed3bbca6c1/scs/storetest"
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
@@ -26,7 +27,7 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	code := storetest.Main(m, uriEnv, defaultURI, ping)
+	code := testenv.Main(m, uriEnv, defaultURI, ping)
 	clientMu.Lock()
 	if client != nil {
 		_ = client.Disconnect(context.Background())
@@ -40,7 +41,7 @@ var (
 	pingErrs = map[string]error{} // result of the first ping of each URI
 )
 
-// ping is the probe for storetest.Server: it connects and pings, once per
+// ping is the probe for testenv.Server: it connects and pings, once per
 // URI, so that without a server every test skips at once instead of each
 // waiting for the driver's server selection to time out.
 func ping(uri string) error {
@@ -72,7 +73,7 @@ var (
 
 func testClient(t testing.TB) *mongo.Client {
 	t.Helper()
-	uri := storetest.Server(t, uriEnv, defaultURI, ping)
+	uri := testenv.Server(t, uriEnv, defaultURI, ping)
 	clientMu.Lock()
 	defer clientMu.Unlock()
 	if client == nil {

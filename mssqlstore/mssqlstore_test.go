@@ -12,6 +12,7 @@ import (
 	mssql "github.com/microsoft/go-mssqldb"
 
 	"github.com/seed3bbca6c1/scs/internal/sqltest"
+	"github.com/seed3bbca6c1/scs/internal/testenv"
 	"github.com/seed3bbca6c1/scs/storetest"
 )
 
@@ -48,7 +49,7 @@ var harness = sqltest.Harness{
 // with the README's layout, dropped when the test ends.
 func openTable(t testing.TB) *sqltest.DB {
 	t.Helper()
-	dsn := storetest.Optional(t, dsnEnv)
+	dsn := testenv.Optional(t, dsnEnv)
 	db, err := sql.Open("sqlserver", dsn)
 	if err != nil {
 		t.Fatal(err)

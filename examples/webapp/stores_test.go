@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/seed3bbca6c1/scs/storetest"
+	"github.com/seed3bbca6c1/scs/internal/testenv"
 )
 
 // TestOtherStoresLogInAndOutEverywhere runs the login and "log out
@@ -17,7 +17,7 @@ import (
 // schema or key prefix of its own.
 func TestOtherStoresLogInAndOutEverywhere(t *testing.T) {
 	t.Run("postgres", func(t *testing.T) {
-		dsn := storetest.Server(t, "SCS_POSTGRES_TEST_DSN", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", pingPostgres)
+		dsn := testenv.Server(t, "SCS_POSTGRES_TEST_DSN", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", pingPostgres)
 		schema := "webapp_" + rand.Text()[:10]
 		admin, err := pgxpool.New(context.Background(), dsn)
 		if err != nil {
@@ -38,7 +38,7 @@ func TestOtherStoresLogInAndOutEverywhere(t *testing.T) {
 		logInAndOutEverywhere(t, storeConfig{kind: "postgres", dsn: u.String()})
 	})
 	t.Run("redis", func(t *testing.T) {
-		addr := storetest.Server(t, "SCS_REDIS_TEST_ADDR", "127.0.0.1:6379", storetest.Dial)
+		addr := testenv.Server(t, "SCS_REDIS_TEST_ADDR", "127.0.0.1:6379", testenv.Dial)
 		logInAndOutEverywhere(t, storeConfig{kind: "redis", redisAddr: addr, redisPrefix: "webapp:" + rand.Text()[:10] + ":"})
 	})
 }

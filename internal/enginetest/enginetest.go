@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seed3bbca6c1/scs/storetest"
+	"github.com/seed3bbca6c1/scs/internal/testenv"
 )
 
 // Engine is a database server a test started on a private loopback port,
@@ -47,7 +47,7 @@ func need(t *testing.T, env, p string) string {
 		return path
 	}
 	msg := fmt.Sprintf("%s (%s) is not installed: scripts/services.sh installs it, or set %s", env, p, env)
-	if storetest.InCI() {
+	if testenv.InCI() {
 		t.Fatal(msg)
 	}
 	t.Skip(msg)

@@ -16,11 +16,12 @@ import (
 	"time"
 
 	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/internal/testenv"
 	"github.com/seed3bbca6c1/scs/storetest"
 )
 
 // Server is a test server at an address a test reads from the
-// environment, as storetest.Server does.
+// environment, as testenv.Server does.
 type Server struct {
 	// Env names the environment variable that holds the address, and
 	// Default is the address when it is unset.
@@ -33,19 +34,19 @@ type Server struct {
 // Redis is the Redis test server (SCS_REDIS_TEST_ADDR) of redisstore and
 // goredisstore.
 func Redis() Server {
-	return Server{Env: "SCS_REDIS_TEST_ADDR", Default: "127.0.0.1:6379", Probe: storetest.Dial}
+	return Server{Env: "SCS_REDIS_TEST_ADDR", Default: "127.0.0.1:6379", Probe: testenv.Dial}
 }
 
 // Addr returns the server's address. Without a server it skips the test,
 // or fails it in CI.
 func (s Server) Addr(t testing.TB) string {
 	t.Helper()
-	return storetest.Server(t, s.Env, s.Default, s.Probe)
+	return testenv.Server(t, s.Env, s.Default, s.Probe)
 }
 
-// Main is storetest.Main for the server, for a TestMain.
+// Main is testenv.Main for the server, for a TestMain.
 func (s Server) Main(m *testing.M) int {
-	return storetest.Main(m, s.Env, s.Default, s.Probe)
+	return testenv.Main(m, s.Env, s.Default, s.Probe)
 }
 
 // Prefix returns a key prefix no other test uses: "scstest:", 16 random hex

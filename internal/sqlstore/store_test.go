@@ -120,20 +120,20 @@ func TestFindResults(t *testing.T) {
 
 func TestFindExpiry(t *testing.T) {
 	s, r := newStore(t, testDialect, "")
-	if b, exp, found, err := s.FindExpiry("tok"); err != nil || found || b != nil || !exp.IsZero() {
+	if b, exp, found, err := s.FindExpiry(context.Background(), "tok"); err != nil || found || b != nil || !exp.IsZero() {
 		t.Fatalf("FindExpiry with no row = %q, %v, %v, %v; want nil, zero, false, nil", b, exp, found, err)
 	}
 	sqltest.WantStmts(t, r.Take(), sqltest.Stmt{Query: "findexpiry sessions", Args: []any{upper("TOK")}})
 
 	r.Rows = [][]driver.Value{{nil, int64(1900000000)}}
-	b, exp, found, err := s.FindExpiry("tok")
+	b, exp, found, err := s.FindExpiry(context.Background(), "tok")
 	if err != nil || !found || b == nil || len(b) != 0 || !exp.Equal(time.Unix(1900000000, 0)) {
 		t.Fatalf("FindExpiry = %#v, %v, %v, %v; want empty non-nil data and the converted expiry", b, exp, found, err)
 	}
 	r.Take()
 
 	r.Rows = [][]driver.Value{{[]byte("x"), "bad"}}
-	if _, _, found, err := s.FindExpiry("tok"); err == nil || found || !strings.HasPrefix(err.Error(), "teststore: find expiry: ") {
+	if _, _, found, err := s.FindExpiry(context.Background(), "tok"); err == nil || found || !strings.HasPrefix(err.Error(), "teststore: find expiry: ") {
 		t.Fatalf("FindExpiry of an unreadable expiry = %v, %v; want a teststore: find expiry: error", found, err)
 	}
 	r.Take()
@@ -143,11 +143,11 @@ func TestFindExpiry(t *testing.T) {
 	s, r = newStore(t, d, "")
 	want := time.Date(2030, 1, 2, 3, 4, 5, 6000, time.UTC)
 	r.Rows = [][]driver.Value{{[]byte("data"), want}}
-	if b, exp, found, err := s.FindExpiry("tok"); err != nil || !found || string(b) != "data" || !exp.Equal(want) {
+	if b, exp, found, err := s.FindExpiry(context.Background(), "tok"); err != nil || !found || string(b) != "data" || !exp.Equal(want) {
 		t.Fatalf("FindExpiry with the default conversion = %q, %v, %v, %v", b, exp, found, err)
 	}
 	r.Rows = [][]driver.Value{{[]byte("data"), int64(1)}}
-	if _, _, _, err := s.FindExpiry("tok"); err == nil {
+	if _, _, _, err := s.FindExpiry(context.Background(), "tok"); err == nil {
 		t.Fatal("FindExpiry took a non-time expiry with no ExpiryTime")
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seed3bbca6c1/scs/storetest"
+	"github.com/seed3bbca6c1/scs/internal/testenv"
 )
 
 // Server is a SQL test server reached through database/sql, on which each
@@ -35,7 +35,7 @@ type Server struct {
 }
 
 // Ping checks that the server at dsn answers; it is the probe for
-// storetest.Server and storetest.Main.
+// testenv.Server and testenv.Main.
 func (s Server) Ping(dsn string) error {
 	db, err := sql.Open(s.Driver, dsn)
 	if err != nil {
@@ -47,9 +47,9 @@ func (s Server) Ping(dsn string) error {
 	return db.PingContext(ctx)
 }
 
-// Main is storetest.Main for the server, for a TestMain.
+// Main is testenv.Main for the server, for a TestMain.
 func (s Server) Main(m *testing.M) int {
-	return storetest.Main(m, s.Env, s.Default, s.Ping)
+	return testenv.Main(m, s.Env, s.Default, s.Ping)
 }
 
 // Open creates a namespace of the test's own on the server, holding the
@@ -89,7 +89,7 @@ func (s Server) Connect(t testing.TB) *sql.DB {
 
 func (s Server) connect(t testing.TB) (*sql.DB, string) {
 	t.Helper()
-	dsn := storetest.Server(t, s.Env, s.Default, s.Ping)
+	dsn := testenv.Server(t, s.Env, s.Default, s.Ping)
 	return open(t, s.Driver, dsn), dsn
 }
 
@@ -120,7 +120,7 @@ func SQLite(t testing.TB) *sql.DB {
 // Example prepares the database of a store's runnable Example: it
 // creates the namespace name afresh on the server, runs schema in it, and
 // returns a DSN whose default namespace it is. It stops the program with a
-// message naming Env when the server does not answer; storetest.Main keeps
+// message naming Env when the server does not answer; testenv.Main keeps
 // Examples from running then, outside CI.
 func (s Server) Example(name string, schema ...string) string {
 	dsn := os.Getenv(s.Env)

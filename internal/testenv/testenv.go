@@ -1,4 +1,8 @@
-package storetest
+// Package testenv is the test plumbing shared by this repository's modules:
+// finding a test server from the environment, and failing in CI (CI=true)
+// but skipping elsewhere when it does not answer. It is not part of the
+// conformance kit (storetest), which a custom store's author uses.
+package testenv
 
 import (
 	"flag"
@@ -64,7 +68,7 @@ func Dial(addr string) error {
 // in TestMain:
 //
 //	func TestMain(m *testing.M) {
-//		os.Exit(storetest.Main(m, "SCS_REDIS_TEST_ADDR", "127.0.0.1:6379", storetest.Dial))
+//		os.Exit(testenv.Main(m, "SCS_REDIS_TEST_ADDR", "127.0.0.1:6379", testenv.Dial))
 //	}
 //
 // When the server named by env (or def) does not answer and the run is
