@@ -218,50 +218,10 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 // session is not swapped. A cancelled context gives an error and writes
 // nothing. It is what scs.UpdateStore (CompareAndSwap) asks for.
 func (s *Store) CompareAndSwap(ctx context.Context, token string, old, b []byte, expiry time.Time) (swapped bool, err error) {
-	if err := s.start(ctx); err != nil {
-		return false, s.errorf("compare and swap", err)
-	}
-	if s.sql.CompareAndSwap == "" {
-		return false, s.errorf("compare and swap", errors.New("not supported"))
-	}
-	if b == nil {
-		b = []byte{}
-	}
 	if old == nil {
 		old = []byte{}
 	}
-	var exp any = expiry
-	if s.dialect.Expiry != nil {
-		exp = s.dialect.Expiry(expiry)
-	}
-	key := s.key(token)
-	args := append(append([]any{b, exp}, key...), old)
-	res, err := s.db.ExecContext(ctx, s.sql.CompareAndSwap, args...)
-	if err != nil {
-		return false, s.errorf("compare and swap", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, s.errorf("compare and swap", err)
-	}
-	if n == 1 {
-		return true, nil
-	}
-	if n != 0 || !s.dialect.ChangedRowsOnly || !bytes.Equal(old, b) {
-		return false, nil
-	}
-	// The UPDATE may have matched the row and found nothing to change: the
-	// session held old, which is b, with this expiry already. If it holds
-	// them now, the swap is done.
-	var one int
-	err = s.db.QueryRowContext(ctx, s.sql.Holds, append(append([]any{}, key...), b, exp)...).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, s.errorf("compare and swap", err)
-	}
-	return true, nil
+	return s.writeIf(ctx, "compare and swap", s.sql.CompareAndSwap, token, b, expiry, old, bytes.Equal(old, b))
 }
 
 // Update stores data b until expiry for the session token, as Commit does,
@@ -271,11 +231,22 @@ func (s *Store) CompareAndSwap(ctx context.Context, token string, old, b []byte,
 // already held b and expiry from a missing one. A cancelled context gives
 // an error and writes nothing. It is what scs.UpdateStore asks for.
 func (s *Store) Update(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error) {
+	return s.writeIf(ctx, "update", s.sql.Update, token, b, expiry, nil, true)
+}
+
+// writeIf is the one conditional write behind Update and CompareAndSwap:
+// stmt sets data b and expiry for token where its condition holds (old, when
+// not nil, is the data the row must hold), and writeIf reports whether a row
+// now holds them. On ChangedRowsOnly engines an UPDATE that changed no row
+// may have matched a row that held b and expiry already; when that can be
+// (same says the condition allows it), Holds tells such a row from a missing
+// one.
+func (s *Store) writeIf(ctx context.Context, op, stmt, token string, b []byte, expiry time.Time, old []byte, same bool) (bool, error) {
 	if err := s.start(ctx); err != nil {
-		return false, s.errorf("update", err)
+		return false, s.errorf(op, err)
 	}
-	if s.sql.Update == "" {
-		return false, s.errorf("update", errors.New("not supported"))
+	if stmt == "" {
+		return false, s.errorf(op, errors.New("not supported"))
 	}
 	if b == nil {
 		b = []byte{}
@@ -285,25 +256,31 @@ func (s *Store) Update(ctx context.Context, token string, b []byte, expiry time.
 		exp = s.dialect.Expiry(expiry)
 	}
 	key := s.key(token)
-	res, err := s.db.ExecContext(ctx, s.sql.Update, append([]any{b, exp}, key...)...)
+	args := append([]any{b, exp}, key...)
+	if old != nil {
+		args = append(args, old)
+	}
+	res, err := s.db.ExecContext(ctx, stmt, args...)
 	if err != nil {
-		return false, s.errorf("update", err)
+		return false, s.errorf(op, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return false, s.errorf("update", err)
+		return false, s.errorf(op, err)
 	}
-	if n == 1 || !s.dialect.ChangedRowsOnly {
-		return n == 1, nil
+	if n == 1 {
+		return true, nil
 	}
-	// The UPDATE may have matched the row and found nothing to change.
+	if n != 0 || !s.dialect.ChangedRowsOnly || !same {
+		return false, nil
+	}
 	var one int
 	err = s.db.QueryRowContext(ctx, s.sql.Holds, append(append([]any{}, key...), b, exp)...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
-		return false, s.errorf("update", err)
+		return false, s.errorf(op, err)
 	}
 	return true, nil
 }
