@@ -13,11 +13,19 @@ import (
 // stopper is what stores with a cleanup goroutine implement.
 type stopper interface{ StopCleanup() }
 
-// testCleanup checks that the cleanup goroutine really removes expired
-// entries from the engine, leaves live ones, and that StopCleanup ends it.
+// testCleanup checks that expired entries leave the engine. With
+// Suite.NewWithCleanup, it checks that the cleanup goroutine really removes
+// expired entries, leaves live ones, and that StopCleanup ends it. Without
+// it but with Suite.Stored, it checks that the store (or the engine)
+// deletes an expired entry by itself (testExpiredLeave).
 func (s Suite) testCleanup(t *testing.T) {
 	if s.NewWithCleanup == nil {
-		t.Skip("no cleanup goroutine: the store relies on the engine's own expiry")
+		if s.Stored != nil {
+			s.testExpiredLeave(t)
+			return
+		}
+		t.Skip("skipped: Suite.NewWithCleanup and Suite.Stored are both unset, so the kit cannot see whether expired entries ever leave the engine; " +
+			"it checks only that Find and All hide them. Set Suite.Stored (and NewWithCleanup for a cleanup goroutine) unless the engine deletes expired entries itself (a TTL)")
 	}
 	st := s.NewWithCleanup(t, 200*time.Millisecond)
 	stop, ok := st.(stopper)
@@ -59,7 +67,7 @@ func (s Suite) testCleanup(t *testing.T) {
 // cleanup goroutine, and that such a store starts none.
 func (s Suite) testStopCleanup(t *testing.T) {
 	if s.NewWithCleanup == nil {
-		t.Skip("no cleanup goroutine: the store relies on the engine's own expiry")
+		t.Skip("skipped: Suite.NewWithCleanup is unset, so the store has no cleanup goroutine whose StopCleanup the kit could check")
 	}
 	st := s.NewWithCleanup(t, 0)
 	pkg := storePackage(st)
@@ -77,6 +85,37 @@ func (s Suite) testStopCleanup(t *testing.T) {
 	}
 	stop.StopCleanup()
 	stop.StopCleanup()
+}
+
+// testExpiredLeave checks, for a store without a cleanup goroutine whose
+// suite can look into the engine (Suite.Stored), that an expired entry
+// leaves the engine once the store has had the chance to see it expired: a
+// Find of it and a Commit of another token. A store that only hides expired
+// entries from Find and All, and never deletes them, grows without bound.
+func (s Suite) testExpiredLeave(t *testing.T) {
+	st := s.New(t)
+	stale, other := Token(t), Token(t)
+	ttl := 300 * time.Millisecond
+	commit(t, st, stale, []byte("stale"), time.Now().Add(ttl))
+	if !s.Stored(t, st, stale) {
+		t.Fatal("Stored reports no entry right after Commit: the Stored hook is wrong")
+	}
+	time.Sleep(ttl + s.ExpiryGrace + 100*time.Millisecond)
+	wantMissing(t, st, stale)
+	commit(t, st, other, []byte("live"), time.Now().Add(time.Hour))
+
+	deadline := time.Now().Add(5*time.Second + s.ExpiryGrace)
+	for s.Stored(t, st, stale) {
+		if time.Now().After(deadline) {
+			t.Fatal("an expired entry is still in the engine 5s after Find found it expired and another token was committed: " +
+				"the store never deletes expired entries. Delete them (in Find, in Commit, or with a cleanup goroutine and Suite.NewWithCleanup)")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !s.Stored(t, st, other) {
+		t.Fatal("a live entry left the engine along with the expired one")
+	}
+	wantFound(t, st, other, []byte("live"))
 }
 
 // storePackage returns the import path of the package that defines st's type.

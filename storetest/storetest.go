@@ -64,7 +64,11 @@ type Suite struct {
 
 	// Stored reports whether the underlying engine still holds an entry for
 	// token, whether or not it has expired: it must read the engine directly,
-	// not call Find. Required with NewWithCleanup.
+	// not call Find. Required with NewWithCleanup. Set without it (a store
+	// that deletes expired entries as it goes), it lets the Cleanup check
+	// see that an expired entry leaves the engine once Find has met it.
+	// Without either, the kit cannot tell a store that never deletes
+	// expired entries from one whose engine expires them.
 	Stored func(t *testing.T, s scs.Store, token string) bool
 
 	// MaxPayload is the largest payload the store must round-trip. Zero means
@@ -140,7 +144,7 @@ func (s Suite) Run(t *testing.T) {
 	t.Run("Update", s.testUpdate)
 	t.Run("MergeContention", func(t *testing.T) {
 		if s.SkipMergeContention != "" {
-			t.Skip(s.SkipMergeContention)
+			t.Skip("skipped: MergeContention, as Suite.SkipMergeContention asks: " + s.SkipMergeContention)
 		}
 		MergeContention(t, s.New(t))
 	})
@@ -320,7 +324,7 @@ func (s Suite) testAll(t *testing.T) {
 	st := s.New(t)
 	it, ok := scs.StoreAs[scs.IterableStore](st)
 	if !ok {
-		t.Skipf("%T does not implement scs.IterableStore", st)
+		t.Skipf("skipped: %T does not implement scs.IterableStore, so it has no All to check (PastExpiry and Expiry check that Find hides expired sessions)", st)
 	}
 	all, err := it.All()
 	if err != nil {
@@ -374,7 +378,7 @@ func (s Suite) testCtx(t *testing.T) {
 	st := s.New(t)
 	cs, ok := scs.StoreAs[scs.CtxStore](st)
 	if !ok {
-		t.Skipf("%T does not implement scs.CtxStore", st)
+		t.Skipf("skipped: %T does not implement scs.CtxStore, so it has no FindCtx, CommitCtx and DeleteCtx to check (the manager calls Find, Commit and Delete without a context)", st)
 	}
 	ctx := context.Background()
 	tok := Token(t)
@@ -405,7 +409,7 @@ func (s Suite) testCancelledCtx(t *testing.T) {
 	st := s.New(t)
 	cs, ok := scs.StoreAs[scs.CtxStore](st)
 	if !ok {
-		t.Skipf("%T does not implement scs.CtxStore", st)
+		t.Skipf("skipped: %T does not implement scs.CtxStore, so it has no context-taking methods whose cancellation the kit could check", st)
 	}
 	tok := Token(t)
 	commit(t, st, tok, []byte("kept"), time.Now().Add(time.Minute))
@@ -437,7 +441,7 @@ func (s Suite) testFindExpiry(t *testing.T) {
 	st := s.New(t)
 	es, ok := scs.StoreAs[scs.ExpiryStore](st)
 	if !ok {
-		t.Skipf("skipped: %T does not implement scs.ExpiryStore", st)
+		t.Skipf("skipped: %T does not implement scs.ExpiryStore, so it has no FindExpiry to check", st)
 	}
 	find := func(tok string) ([]byte, time.Time, bool, error) { return es.FindExpiry(context.Background(), tok) }
 	tok, gone, stale := Token(t), Token(t), Token(t)
@@ -470,7 +474,7 @@ func (s Suite) testCompareAndSwap(t *testing.T) {
 	st := s.New(t)
 	cs, ok := scs.StoreAs[scs.UpdateStore](st)
 	if !ok {
-		t.Skipf("skipped: %T does not implement scs.UpdateStore", st)
+		t.Skipf("skipped: %T does not implement scs.UpdateStore, so it has no CompareAndSwap to check", st)
 	}
 	ctx := context.Background()
 	tok, stale := Token(t), Token(t)

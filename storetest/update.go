@@ -18,7 +18,7 @@ func (s Suite) testUpdate(t *testing.T) {
 	st := s.New(t)
 	up, ok := scs.StoreAs[scs.UpdateStore](st)
 	if !ok {
-		t.Skipf("%T does not implement scs.UpdateStore", st)
+		t.Skipf("skipped: %T does not implement scs.UpdateStore, so it has no Update to check", st)
 	}
 	ctx := context.Background()
 	tok, missing, stale := Token(t), Token(t), Token(t)
