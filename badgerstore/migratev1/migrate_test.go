@@ -111,7 +111,7 @@ func TestMigrateKeepsLiveSessions(t *testing.T) {
 				if got := sm.GetString(ctx, "user"); got != user {
 					t.Errorf("%s's token loads user %q after the migration", user, got)
 				}
-				_, expiry, found, err := store.FindExpiry(s.token)
+				_, expiry, found, err := store.FindExpiry(context.Background(), s.token)
 				if err != nil || !found {
 					t.Fatalf("%s's session in Badger v4: found %v, %v", user, found, err)
 				}
