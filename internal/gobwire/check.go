@@ -81,7 +81,7 @@ func Check(b []byte) error {
 // choices numbered in path.
 func (w *walker) start(path []int) {
 	*w = walker{
-		b: w.b, work: w.work, maxWork: w.maxWork, tried: w.tried,
+		b: w.b, work: w.work, maxWork: w.maxWork, tried: w.tried, names: w.names, goFields: w.goFields,
 		defs: w.defs[:0], fields: w.fields[:0], index: w.index, found: w.found[:0],
 		path: path,
 	}
@@ -193,7 +193,11 @@ type walker struct {
 	trial   int             // > 0 in a trial walk of parted
 	parts   int             // choices whose ways part, so far
 	tried   map[string]bool // names learn has tried on this walk
-	fault   fault
+	// goFields and names are caches: the fields of Go structs by wire
+	// field, and what concreteType found.
+	goFields map[goField]reflect.Type
+	names    map[string]concrete
+	fault    fault
 }
 
 // stop records the first fault and returns false.
@@ -792,9 +796,8 @@ func (w *walker) structValueFrom(d *wdef, m mode, gt reflect.Type, field int) bo
 		case m == ignore:
 			ok = w.value(f.id, ignore, nil)
 		case gt != nil:
-			name := string(w.b[f.name:f.nend])
-			if sf, found := gt.FieldByName(name); found && exported(name) {
-				ok = w.value(f.id, decode, sf.Type)
+			if ft := w.field(gt, d.f0+field); ft != nil {
+				ok = w.value(f.id, decode, ft)
 			} else {
 				ok = w.value(f.id, ignore, nil)
 			}
@@ -806,6 +809,32 @@ func (w *walker) structValueFrom(d *wdef, m mode, gt reflect.Type, field int) bo
 		}
 	}
 	return true
+}
+
+// A goField is a wire struct field, by the offsets of its name in the
+// payload, of a struct decoded into Go type t.
+type goField struct {
+	t         reflect.Type
+	name, end int
+}
+
+// field returns the type of the field of the Go struct gt that encoding/gob
+// decodes the wire field w.fields[f] into, or nil if it skips the field.
+func (w *walker) field(gt reflect.Type, f int) reflect.Type {
+	k := goField{gt, w.fields[f].name, w.fields[f].nend}
+	if t, ok := w.goFields[k]; ok {
+		return t
+	}
+	var t reflect.Type
+	name := string(w.b[k.name:k.end])
+	if sf, found := gt.FieldByName(name); found && exported(name) {
+		t = sf.Type
+	}
+	if w.goFields == nil {
+		w.goFields = make(map[goField]reflect.Type)
+	}
+	w.goFields[k] = t
+	return t
 }
 
 // exported reports whether a field name is exported, as encoding/gob's
@@ -961,7 +990,17 @@ func (w *walker) ifaceValue(m mode) bool {
 		return w.dead("interface type name too long")
 	}
 	name := w.b[w.pos : w.pos+int(n)]
-	gt, ok := concreteType(name)
+	c, ok := w.names[string(name)]
+	if !ok {
+		c.t, ok = concreteType(name)
+		if ok {
+			if w.names == nil {
+				w.names = make(map[string]concrete)
+			}
+			w.names[string(name)] = c
+		}
+	}
+	gt := c.t
 	if !ok {
 		return w.dead("interface type name not registered")
 	}
@@ -1090,6 +1129,9 @@ func (w *walker) learn(name []byte, id int32) reflect.Type {
 	t := base(reflect.TypeOf(v))
 	if t != nil {
 		concreteTypes.Store(string(name), concrete{t})
+		if w.names != nil {
+			w.names[string(name)] = concrete{t}
+		}
 	}
 	return t
 }

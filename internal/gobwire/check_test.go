@@ -108,7 +108,6 @@ func TestCheckAcceptsEncodingGob(t *testing.T) {
 		Deadline time.Time
 		Values   map[string]interface{}
 		Extra    []map[string]any
-		x        int
 	}
 	deadline := time.Date(2030, 1, 2, 3, 4, 5, 6, time.UTC)
 	values := map[string]map[string]any{
