@@ -77,7 +77,7 @@ func comparable(v any) bool {
 // stick: through OnEvent (EventWeakStore) and the log.
 func (s *SessionManager) warnWeak(ctx context.Context, a *storeAdapter) {
 	err := fmt.Errorf("%w: %T implements no UpdateStore (nor does a store it wraps, see StoreAs): a request in flight can write a destroyed session back, as in SCS v2, and MergeConcurrent is not atomic across processes; a wrapper keeps its store's capabilities with WrapStore or an Unwrap method", ErrWeakStore, a.store)
-	s.emit(ctx, EventWeakStore, "", false, err)
+	s.emit(ctx, EventWeakStore, "", err)
 	slog.WarnContext(ctx, "scs: the store cannot make a logout stick", "err", err)
 }
 
@@ -86,11 +86,11 @@ func (s *SessionManager) sealing() bool {
 	return s.Sealer != nil
 }
 
-// storeKey returns the key under which the store holds token: the token
-// itself, or its hash with HashTokenInStore. hashed says token is already a
-// store key (sessions loaded by Iterate).
-func (s *SessionManager) storeKey(token string, hashed bool) string {
-	if s.HashTokenInStore && !hashed && !s.sealing() {
+// keyOf returns the key under which the store holds token: the token
+// itself, or its hash with HashTokenInStore. A session knows its key
+// (sessionData.key), so only a token from a client goes through keyOf.
+func (s *SessionManager) keyOf(token string) string {
+	if s.HashTokenInStore && token != "" && !s.sealing() {
 		return hashToken(token)
 	}
 	return token
@@ -109,14 +109,13 @@ func (s *SessionManager) storeContext(ctx context.Context) (context.Context, con
 // the store key (or on no one session, key ""), and returns err as it is.
 func (s *SessionManager) storeFailed(ctx context.Context, key string, err error) error {
 	if err != nil {
-		s.emit(ctx, EventStoreError, key, s.HashTokenInStore, err)
+		s.emit(ctx, EventStoreError, key, err)
 	}
 	return err
 }
 
-func (s *SessionManager) storeFind(ctx context.Context, token string, hashed bool) ([]byte, bool, error) {
+func (s *SessionManager) storeFind(ctx context.Context, key string) ([]byte, bool, error) {
 	a := s.store(ctx)
-	key := s.storeKey(token, hashed)
 	var b []byte
 	var found bool
 	var err error
@@ -141,19 +140,18 @@ func (s *SessionManager) storeFindExpiry(ctx context.Context, token string) ([]b
 		return b, expiry, found, s.storeFailed(ctx, token, err)
 	}
 	if a.expiry != nil && s.IdleTimeout > 0 && s.IdleRefreshInterval > 0 {
-		key := s.storeKey(token, false)
+		key := s.keyOf(token)
 		sctx, cancel := s.storeContext(ctx)
 		defer cancel()
 		b, expiry, found, err := a.expiry.FindExpiry(sctx, key)
 		return b, expiry, found, s.storeFailed(ctx, key, err)
 	}
-	b, found, err := s.storeFind(ctx, token, false)
+	b, found, err := s.storeFind(ctx, s.keyOf(token))
 	return b, time.Time{}, found, err
 }
 
-func (s *SessionManager) storeCommit(ctx context.Context, token string, hashed bool, b []byte, expiry time.Time) error {
+func (s *SessionManager) storeCommit(ctx context.Context, key string, b []byte, expiry time.Time) error {
 	a := s.store(ctx)
-	key := s.storeKey(token, hashed)
 	if a.ctx != nil {
 		sctx, cancel := s.storeContext(ctx)
 		defer cancel()
@@ -168,31 +166,28 @@ func (s *SessionManager) storeSeal(b []byte, expiry time.Time) (string, error) {
 	return s.Sealer.Seal(s.Cookie.Name, b, expiry)
 }
 
-// storeUpdate is UpdateStore.Update for token, bounded by StoreTimeout.
-func (s *SessionManager) storeUpdate(ctx context.Context, up UpdateStore, token string, hashed bool, b []byte, expiry time.Time) (bool, error) {
-	key := s.storeKey(token, hashed)
+// storeUpdate is UpdateStore.Update for key, bounded by StoreTimeout.
+func (s *SessionManager) storeUpdate(ctx context.Context, up UpdateStore, key string, b []byte, expiry time.Time) (bool, error) {
 	sctx, cancel := s.storeContext(ctx)
 	defer cancel()
 	found, err := up.Update(sctx, key, b, expiry)
 	return found, s.storeFailed(ctx, key, err)
 }
 
-// storeCompareAndSwap is UpdateStore.CompareAndSwap for token, bounded by
+// storeCompareAndSwap is UpdateStore.CompareAndSwap for key, bounded by
 // StoreTimeout.
-func (s *SessionManager) storeCompareAndSwap(ctx context.Context, up UpdateStore, token string, hashed bool, old, b []byte, expiry time.Time) (bool, error) {
-	key := s.storeKey(token, hashed)
+func (s *SessionManager) storeCompareAndSwap(ctx context.Context, up UpdateStore, key string, old, b []byte, expiry time.Time) (bool, error) {
 	sctx, cancel := s.storeContext(ctx)
 	defer cancel()
 	swapped, err := up.CompareAndSwap(sctx, key, old, b, expiry)
 	return swapped, s.storeFailed(ctx, key, err)
 }
 
-func (s *SessionManager) storeDelete(ctx context.Context, token string, hashed bool) error {
+func (s *SessionManager) storeDelete(ctx context.Context, key string) error {
 	a := s.store(ctx)
 	if a.sealer != nil {
 		return nil // nothing on the server to delete
 	}
-	key := s.storeKey(token, hashed)
 	if a.ctx != nil {
 		sctx, cancel := s.storeContext(ctx)
 		defer cancel()

@@ -37,7 +37,7 @@ type loaded struct {
 
 func (s *SessionManager) newLoaded(parent context.Context, deadline time.Time, token string, values map[string]interface{}) *loaded {
 	l := &loaded{}
-	l.sd.deadline, l.sd.token, l.sd.values = deadline, token, values
+	l.sd.deadline, l.sd.token, l.sd.key, l.sd.values = deadline, token, s.keyOf(token), values
 	l.sd.changes.merge = s.MergeConcurrent
 	l.ctx = sessionCtx{Context: parent, key: s.contextKey, sd: &l.sd}
 	return l

@@ -31,7 +31,7 @@ type sessionData struct {
 	deadline time.Time  // absolute expiry
 	status   Status
 	token    string // "" until committed or renewed
-	hashed   bool   // token is already the store key (loaded by Iterate)
+	key      string // token's store key: token, or its hash with HashTokenInStore
 	fresh    bool   // token is not in the store yet (set by RenewToken)
 	values   map[string]interface{}
 

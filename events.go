@@ -103,25 +103,28 @@ type Event struct {
 // idLen is the length of Event.ID.
 const idLen = 12
 
-// tokenID returns Event.ID for a token; hashed says token is already a
-// store key made with HashTokenInStore.
-func tokenID(token string, hashed bool) string {
+// tokenID returns Event.ID for a token from a client.
+func tokenID(token string) string {
 	if token == "" {
 		return ""
 	}
-	if !hashed {
-		token = hashToken(token)
-	}
-	if len(token) > idLen {
-		token = token[:idLen]
-	}
-	return token
+	return hashToken(token)[:idLen]
 }
 
-// emit sends an event to OnEvent, if it is set. It costs nothing otherwise.
-func (s *SessionManager) emit(ctx context.Context, kind EventKind, token string, hashed bool, err error) {
+// eventID returns Event.ID for a store key: the start of the key with
+// HashTokenInStore (where it is the token's hash), else of the token's hash.
+func (s *SessionManager) eventID(key string) string {
+	if s.HashTokenInStore && key != "" && !s.sealing() {
+		return key[:min(idLen, len(key))]
+	}
+	return tokenID(key)
+}
+
+// emit sends an event about the session stored under key to OnEvent, if it
+// is set. It costs nothing otherwise.
+func (s *SessionManager) emit(ctx context.Context, kind EventKind, key string, err error) {
 	if s.OnEvent == nil {
 		return
 	}
-	s.OnEvent(ctx, Event{Kind: kind, ID: tokenID(token, hashed), Err: err})
+	s.OnEvent(ctx, Event{Kind: kind, ID: s.eventID(key), Err: err})
 }

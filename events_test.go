@@ -117,8 +117,8 @@ func (es *eventServer) want(step string, kinds []EventKind, tokens []string) {
 		return
 	}
 	for i, e := range got {
-		if e.Kind != kinds[i] || e.ID != tokenID(tokens[i], false) {
-			es.t.Errorf("%s: event %d is %v %q, want %v %q", step, i, e.Kind, e.ID, kinds[i], tokenID(tokens[i], false))
+		if e.Kind != kinds[i] || e.ID != tokenID(tokens[i]) {
+			es.t.Errorf("%s: event %d is %v %q, want %v %q", step, i, e.Kind, e.ID, kinds[i], tokenID(tokens[i]))
 		}
 	}
 }
@@ -167,7 +167,7 @@ func TestEventsThroughHTTP(t *testing.T) {
 	}
 	got := es.log.take()
 	all = append(all, got...)
-	if len(got) != 1 || got[0].Kind != EventStoreError || got[0].ID != tokenID(tok, false) || !errors.Is(got[0].Err, es.store.fail) {
+	if len(got) != 1 || got[0].Kind != EventStoreError || got[0].ID != tokenID(tok) || !errors.Is(got[0].Err, es.store.fail) {
 		t.Errorf("store error: events %v, want one store-error for the session with the store's error", got)
 	}
 
@@ -227,7 +227,7 @@ func TestDefaultErrorFuncLogsHashedID(t *testing.T) {
 	if len(lines) != 3 {
 		t.Fatalf("logged %d lines, want 3:\n%s", len(lines), buf.String())
 	}
-	for i, want := range []string{"session=" + tokenID(tok, false), "session=" + tokenID(tok, false), `session=""`} {
+	for i, want := range []string{"session=" + tokenID(tok), "session=" + tokenID(tok), `session=""`} {
 		if !strings.Contains(lines[i], want) || !strings.Contains(lines[i], "store is down") || !strings.Contains(lines[i], "level=ERROR") {
 			t.Errorf("line %d = %q, want %s, the error and level ERROR", i, lines[i], want)
 		}

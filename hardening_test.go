@@ -316,7 +316,7 @@ func TestUndecodableDataStartsFreshSession(t *testing.T) {
 				}
 			}
 			mu.Lock()
-			if len(events) != 2 || events[0].Kind != EventUndecodable || events[0].Err == nil || events[0].ID != tokenID(bad, false) {
+			if len(events) != 2 || events[0].Kind != EventUndecodable || events[0].Err == nil || events[0].ID != tokenID(bad) {
 				t.Errorf("events = %+v, want two EventUndecodable with Err and the token's ID", events)
 			}
 			mu.Unlock()

@@ -10,11 +10,11 @@ import (
 // write succeeded: it sends the event (see events.go) and keeps the user
 // index (see user.go) in step with the session.
 
-// saved runs after a session was saved under token and, where it has a
-// user, indexed: it deletes the undecodable entry the session replaced, if
+// saved runs after a session was saved under the store key key and, where
+// it has a user, indexed: it deletes the undecodable entry the session replaced, if
 // any, and sends EventCreated (created: the token was not in the store
 // before) or EventSaved.
-func (s *SessionManager) saved(ctx context.Context, sd *sessionData, created bool, token string, hashed bool) {
+func (s *SessionManager) saved(ctx context.Context, sd *sessionData, created bool, key string) {
 	sd.mu.Lock()
 	sd.fresh = false
 	bad := sd.undecodable
@@ -27,18 +27,18 @@ func (s *SessionManager) saved(ctx context.Context, sd *sessionData, created boo
 	if created {
 		kind = EventCreated
 	}
-	s.emit(ctx, kind, token, hashed, nil)
+	s.emit(ctx, kind, key, nil)
 }
 
-// deleted runs after a session was deleted from the store under token by
+// deleted runs after a session was deleted from the store under key by
 // Destroy (kind EventDestroyed) or RenewToken (EventRenewed): it takes the
-// token out of the index of user, the user the stored data named, and
-// sends the event.
-func (s *SessionManager) deleted(ctx context.Context, kind EventKind, user, token string, hashed bool) error {
-	if err := s.unindex(ctx, user, s.storeKey(token, hashed)); err != nil {
+// key out of the index of user, the user the stored data named, and sends
+// the event.
+func (s *SessionManager) deleted(ctx context.Context, kind EventKind, user, key string) error {
+	if err := s.unindex(ctx, user, key); err != nil {
 		return err
 	}
-	s.emit(ctx, kind, token, hashed, nil)
+	s.emit(ctx, kind, key, nil)
 	return nil
 }
 
@@ -52,10 +52,10 @@ func (s *SessionManager) defaultErrorFunc(w http.ResponseWriter, r *http.Request
 	var id string
 	if sd, ok := ctx.Value(s.contextKey).(*sessionData); ok {
 		sd.mu.Lock()
-		id = tokenID(sd.token, sd.hashed)
+		id = s.eventID(sd.key)
 		sd.mu.Unlock()
 	} else if token := cookieValue(r, s.Cookie.Name, s.cookieLimit()); s.acceptToken(token) {
-		id = tokenID(token, false)
+		id = tokenID(token)
 	}
 	slog.ErrorContext(ctx, "scs: session error", "err", err, "session", id)
 	http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)

@@ -26,7 +26,7 @@ func (s *SessionManager) Load(ctx context.Context, token string) (context.Contex
 func (s *SessionManager) load(ctx context.Context, token string) (*loaded, error) {
 	if !s.acceptToken(token) {
 		if token != "" {
-			s.emit(ctx, EventInvalidToken, "", false, nil)
+			s.emit(ctx, EventInvalidToken, "", nil)
 		}
 		return s.newLoaded(ctx, s.clock().Add(s.Lifetime).UTC(), "", nil), nil
 	}
@@ -39,19 +39,19 @@ func (s *SessionManager) load(ctx context.Context, token string) (*loaded, error
 	}
 	deadline, values, err := s.Codec.Decode(b)
 	if err != nil {
-		return s.loadUndecodable(ctx, token, err), nil
+		return s.loadUndecodable(ctx, s.keyOf(token), err), nil
 	}
 	if !s.live(deadline) {
 		// Past its deadline: a tombstone (see move.go), or data that the
 		// store keeps a little longer than it should.
 		l := s.newLoaded(ctx, s.clock().Add(s.Lifetime).UTC(), "", nil)
-		l.sd.stale = token
+		l.sd.stale = s.keyOf(token)
 		return l, nil
 	}
-	s.emit(ctx, EventLoaded, token, false, nil)
 	l := s.newLoaded(ctx, deadline, token, values)
+	s.emit(ctx, EventLoaded, l.sd.key, nil)
 	if !s.sealing() {
-		l.sd.changes.stored, l.sd.changes.user = token, userOf(values)
+		l.sd.changes.stored, l.sd.changes.user = l.sd.key, userOf(values)
 	}
 	if s.IdleTimeout > 0 && s.idleRefreshDue(deadline, stored) {
 		l.sd.status = Modified // saving extends the idle expiry
@@ -115,13 +115,13 @@ func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, t
 			sd.mu.Unlock()
 			return "", time.Time{}, err
 		}
-		sd.token, sd.hashed = token, false
+		sd.token, sd.key = token, s.keyOf(token)
 	}
-	token, hashed, deadline := sd.token, sd.hashed, sd.deadline
-	existing := sd.changes.stored != "" && sd.changes.stored == token
+	token, key, deadline := sd.token, sd.key, sd.deadline
+	existing := sd.changes.stored != "" && sd.changes.stored == key
 	if existing && s.MergeConcurrent {
 		sd.mu.Unlock()
-		return s.commitMerged(ctx, sd, token, hashed)
+		return s.commitMerged(ctx, sd, token, key)
 	}
 	user, prev := userOf(sd.values), ""
 	if existing {
@@ -139,9 +139,9 @@ func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, t
 			return "", time.Time{}, fmt.Errorf("scs: commit session: %w", err)
 		}
 		sd.mu.Lock()
-		sd.token = token
+		sd.token, sd.key = token, token
 		sd.mu.Unlock()
-		s.saved(ctx, sd, created, token, false)
+		s.saved(ctx, sd, created, token)
 		return token, expiry, nil
 	}
 	var up UpdateStore
@@ -149,12 +149,12 @@ func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, t
 		up = s.store(ctx).update
 	}
 	if up != nil {
-		err = s.commitExisting(ctx, sd, up, token, hashed, b, expiry, user)
+		err = s.commitExisting(ctx, sd, up, key, b, expiry, user)
 	} else {
-		err = s.commitNew(ctx, token, hashed, b, expiry, user)
+		err = s.commitNew(ctx, key, b, expiry, user)
 	}
 	if err == nil {
-		err = s.finishSave(ctx, sd, created, token, hashed, expiry, prev, user)
+		err = s.finishSave(ctx, sd, created, key, expiry, prev, user)
 	}
 	if err != nil {
 		return "", time.Time{}, err
@@ -162,62 +162,61 @@ func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, t
 	return token, expiry, nil
 }
 
-// commitExisting saves a session read from the store under token with
-// UpdateStore.Update, which never recreates a token that another request
+// commitExisting saves a session read from the store under key with
+// UpdateStore.Update, which never recreates a key that another request
 // deleted: then the session is gone (ErrSessionGone). The user's index
 // entry is written first, so that a failure there leaves the stored data
 // as it was.
-func (s *SessionManager) commitExisting(ctx context.Context, sd *sessionData, up UpdateStore, token string, hashed bool, b []byte, expiry time.Time, user string) error {
-	key := s.storeKey(token, hashed)
+func (s *SessionManager) commitExisting(ctx context.Context, sd *sessionData, up UpdateStore, key string, b []byte, expiry time.Time, user string) error {
 	if err := s.index(ctx, user, key, expiry); err != nil {
 		return fmt.Errorf("scs: commit session: %w", err)
 	}
-	found, err := s.storeUpdate(ctx, up, token, hashed, b, expiry)
+	found, err := s.storeUpdate(ctx, up, key, b, expiry)
 	if err != nil {
 		return fmt.Errorf("scs: commit session: %w", err)
 	}
 	if !found {
 		_ = s.unindex(ctx, user, key) // best effort: the entry names a deleted key
-		_, _, err := s.sessionGone(ctx, sd, token, hashed)
+		_, _, err := s.sessionGone(ctx, sd, key)
 		return err
 	}
 	return nil
 }
 
-// commitNew saves a new session (or one with a renewed token) under token
+// commitNew saves a new session (or one with a renewed token) under key
 // with the store's Commit, as SCS v2 saves every session, then indexes it
 // under its user. When the index write fails, the session is deleted
 // again: no live session is missing from its user's index.
-func (s *SessionManager) commitNew(ctx context.Context, token string, hashed bool, b []byte, expiry time.Time, user string) error {
-	if err := s.storeCommit(ctx, token, hashed, b, expiry); err != nil {
+func (s *SessionManager) commitNew(ctx context.Context, key string, b []byte, expiry time.Time, user string) error {
+	if err := s.storeCommit(ctx, key, b, expiry); err != nil {
 		return fmt.Errorf("scs: commit session: %w", err)
 	}
-	if err := s.index(ctx, user, s.storeKey(token, hashed), expiry); err != nil {
-		_ = s.storeDelete(ctx, token, hashed)
+	if err := s.index(ctx, user, key, expiry); err != nil {
+		_ = s.storeDelete(ctx, key)
 		return fmt.Errorf("scs: commit session: %w", err)
 	}
 	return nil
 }
 
-// finishSave runs after a session was written under token until expiry,
+// finishSave runs after a session was written under key until expiry,
 // with user as its user where the store held prev's before: it takes the
 // key out of prev's index, confirms the moves into the session (see
 // move.go), records the save and sends its event.
-func (s *SessionManager) finishSave(ctx context.Context, sd *sessionData, created bool, token string, hashed bool, expiry time.Time, prev, user string) error {
+func (s *SessionManager) finishSave(ctx context.Context, sd *sessionData, created bool, key string, expiry time.Time, prev, user string) error {
 	if prev != "" && prev != user {
-		if err := s.unindex(ctx, prev, s.storeKey(token, hashed)); err != nil {
+		if err := s.unindex(ctx, prev, key); err != nil {
 			return fmt.Errorf("scs: commit session: %w", err)
 		}
 	}
-	if err := s.confirmMoves(ctx, sd, token, hashed, expiry); err != nil {
+	if err := s.confirmMoves(ctx, sd, key, expiry); err != nil {
 		return err
 	}
 	sd.mu.Lock()
-	if sd.token == token {
-		sd.changes.saved(token, user)
+	if sd.key == key {
+		sd.changes.saved(key, user)
 	}
 	sd.mu.Unlock()
-	s.saved(ctx, sd, created, token, hashed)
+	s.saved(ctx, sd, created, key)
 	return nil
 }
 
@@ -243,16 +242,16 @@ func (s *SessionManager) Destroy(ctx context.Context) error {
 	sd := s.getSessionData(ctx)
 
 	sd.mu.Lock()
-	token, hashed, user := sd.token, sd.hashed, sd.changes.user
-	if sd.changes.stored != token {
+	key, user := sd.key, sd.changes.user
+	if sd.changes.stored != key {
 		user = userOf(sd.values) // not stored: nothing is indexed under it
 	}
 	sd.mu.Unlock()
-	if token != "" {
-		if err := s.storeDelete(ctx, token, hashed); err != nil {
+	if key != "" {
+		if err := s.storeDelete(ctx, key); err != nil {
 			return fmt.Errorf("scs: destroy session: %w", err)
 		}
-		if err := s.deleted(ctx, EventDestroyed, user, token, hashed); err != nil {
+		if err := s.deleted(ctx, EventDestroyed, user, key); err != nil {
 			return fmt.Errorf("scs: destroy session: %w", err)
 		}
 	}
@@ -267,7 +266,7 @@ func (s *SessionManager) Destroy(ctx context.Context) error {
 	sd.mu.Lock()
 	defer sd.mu.Unlock()
 	sd.status = Destroyed
-	sd.token, sd.hashed = "", false
+	sd.token, sd.key = "", ""
 	sd.changes.forget()
 	sd.deadline = s.clock().Add(s.Lifetime).UTC()
 	clear(sd.values)
@@ -292,32 +291,32 @@ func (s *SessionManager) RenewToken(ctx context.Context) error {
 	sd := s.getSessionData(ctx)
 
 	sd.mu.Lock()
-	old, hashed, user := sd.token, sd.hashed, sd.changes.user
+	old, user := sd.key, sd.changes.user
 	stored := old != "" && sd.changes.stored == old
 	deadline := sd.deadline
 	sd.mu.Unlock()
 	up := s.store(ctx).update
 	switch {
 	case stored && up != nil && !s.sealing():
-		found, err := s.vacate(ctx, up, old, hashed, user, s.storeExpiry(deadline))
+		found, err := s.vacate(ctx, up, old, user, s.storeExpiry(deadline))
 		if err != nil {
 			return fmt.Errorf("scs: renew token: %w", err)
 		}
 		if !found {
-			s.sessionGone(ctx, sd, old, hashed)
+			s.sessionGone(ctx, sd, old)
 			return nil
 		}
 		sd.mu.Lock()
-		sd.moved = append(sd.moved, movedFrom{token: old, hashed: hashed, user: user, renewed: true})
+		sd.moved = append(sd.moved, movedFrom{key: old, user: user, renewed: true})
 		sd.mu.Unlock()
 	case old != "":
 		if !stored {
 			user = ""
 		}
-		if err := s.storeDelete(ctx, old, hashed); err != nil {
+		if err := s.storeDelete(ctx, old); err != nil {
 			return fmt.Errorf("scs: renew token: %w", err)
 		}
-		if err := s.deleted(ctx, EventRenewed, user, old, hashed); err != nil {
+		if err := s.deleted(ctx, EventRenewed, user, old); err != nil {
 			return fmt.Errorf("scs: renew token: %w", err)
 		}
 	}
@@ -328,7 +327,7 @@ func (s *SessionManager) RenewToken(ctx context.Context) error {
 
 	sd.mu.Lock()
 	defer sd.mu.Unlock()
-	sd.token, sd.hashed, sd.fresh = token, false, true
+	sd.token, sd.key, sd.fresh = token, s.keyOf(token), true
 	sd.changes.forget()
 	sd.deadline = s.clock().Add(s.Lifetime).UTC()
 	sd.status = Modified
@@ -355,21 +354,22 @@ func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
 	if token == own || !validToken(token) {
 		return nil
 	}
-	b, found, err := s.storeFind(ctx, token, false)
+	key := s.keyOf(token)
+	b, found, err := s.storeFind(ctx, key)
 	if err != nil {
 		return fmt.Errorf("scs: merge session: %w", err)
 	}
 	if !found {
 		return nil
 	}
-	deadline, values, ok := s.decodeOrReport(ctx, token, false, b)
+	deadline, values, ok := s.decodeOrReport(ctx, key, b)
 	if !ok || !s.live(deadline) {
 		return nil
 	}
 	user := userOf(values)
 	up := s.store(ctx).update
 	if up != nil && !s.sealing() {
-		found, err := s.vacate(ctx, up, token, false, user, s.storeExpiry(deadline))
+		found, err := s.vacate(ctx, up, key, user, s.storeExpiry(deadline))
 		if err != nil {
 			return fmt.Errorf("scs: merge session: %w", err)
 		}
@@ -391,17 +391,17 @@ func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
 	}
 	sd.status = Modified
 	if up != nil {
-		sd.moved = append(sd.moved, movedFrom{token: token, user: user})
+		sd.moved = append(sd.moved, movedFrom{key: key, user: user})
 	}
 	sd.mu.Unlock()
 	if up != nil {
 		return nil
 	}
 
-	if err := s.storeDelete(ctx, token, false); err != nil {
+	if err := s.storeDelete(ctx, key); err != nil {
 		return fmt.Errorf("scs: merge session: %w", err)
 	}
-	if err := s.unindex(ctx, user, s.storeKey(token, false)); err != nil {
+	if err := s.unindex(ctx, user, key); err != nil {
 		return fmt.Errorf("scs: merge session: %w", err)
 	}
 	return nil
@@ -420,13 +420,13 @@ func (s *SessionManager) Iterate(ctx context.Context, fn func(context.Context) e
 		return err
 	}
 	for key, b := range all {
-		deadline, values, ok := s.decodeOrReport(ctx, key, s.HashTokenInStore, b)
+		deadline, values, ok := s.decodeOrReport(ctx, key, b)
 		if !ok || !s.live(deadline) {
 			continue
 		}
 		sctx := s.newContext(ctx, deadline, key, values)
 		sd := s.getSessionData(sctx)
-		sd.hashed, sd.changes.stored, sd.changes.user = s.HashTokenInStore, key, userOf(values)
+		sd.key, sd.changes.stored, sd.changes.user = key, key, userOf(values)
 		if err := fn(sctx); err != nil {
 			return err
 		}

@@ -30,7 +30,7 @@ func TestCommitRefusesASessionDestroyedElsewhere(t *testing.T) {
 		if s.Status(a) != Destroyed || s.Token(a) != "" || len(s.Keys(a)) != 0 {
 			t.Errorf("merge %v: after the refused save: status %v, token %q, keys %v", merge, s.Status(a), s.Token(a), s.Keys(a))
 		}
-		if n := len(events); n == 0 || events[n-1].Kind != EventSaveRefused || events[n-1].ID != tokenID(tok, false) {
+		if n := len(events); n == 0 || events[n-1].Kind != EventSaveRefused || events[n-1].ID != tokenID(tok) {
 			t.Errorf("merge %v: events %v, want EventSaveRefused for the old token last", merge, events)
 		}
 		// Later changes start a new session, as after Destroy.

@@ -14,8 +14,8 @@ import (
 // SetDeadline, MergeSession, Destroy, RenewToken and Commit record through
 // its methods.
 type changeLog struct {
-	// stored is the token (as sessionData.token holds it) that the session
-	// was read from the store under, or last saved under, in this request;
+	// stored is the store key that the session was read from the store
+	// under, or last saved under, in this request;
 	// "" for a new session and after Destroy or RenewToken. A session
 	// with a stored token exists in the store: it is saved with
 	// UpdateStore.Update, which never brings it back once another request
@@ -125,33 +125,32 @@ func mergeBackoff(n int) time.Duration {
 }
 
 // commitMerged is Commit for MergeConcurrent and a session that exists in
-// the store under token. It re-reads the session, applies this request's
-// changes to what the store holds now, and writes the result with
-// UpdateStore.CompareAndSwap when the store has it. Within this manager the saves of
-// one session take turns (a per-session lock); a swap lost to another
+// the store under key (its token being token). It re-reads the session,
+// applies this request's changes to what the store holds now, and writes
+// the result with UpdateStore.CompareAndSwap when the store has it. Within
+// this manager the saves of one session take turns (a per-session lock); a swap lost to another
 // process is retried after a jittered backoff until MergeTimeout has passed
 // or ctx ends. When the re-read finds the session gone and the store is an
 // UpdateStore, it returns ErrSessionGone. The merged data becomes the
 // request's session data.
-func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, token string, hashed bool) (string, time.Time, error) {
-	key := s.storeKey(token, hashed)
+func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, token, key string) (string, time.Time, error) {
 	bound, cancel := context.WithTimeout(ctx, max(s.MergeTimeout, 0))
 	defer cancel()
 	if s.locks != nil {
 		unlock, err := s.locks.lock(bound, key)
 		if err != nil {
-			return "", time.Time{}, s.mergeGiveUp(ctx, token, hashed)
+			return "", time.Time{}, s.mergeGiveUp(ctx, key)
 		}
 		defer unlock()
 	}
 	up := s.store(ctx).update
 	for attempt := 1; ; attempt++ {
-		cur, found, err := s.storeFind(ctx, token, hashed)
+		cur, found, err := s.storeFind(ctx, key)
 		if err != nil {
 			return "", time.Time{}, fmt.Errorf("scs: commit session: re-read: %w", err)
 		}
 		if !found && up != nil {
-			return s.sessionGone(ctx, sd, token, hashed)
+			return s.sessionGone(ctx, sd, key)
 		}
 		sd.mu.Lock()
 		values, deadline, prev := sd.values, sd.deadline, sd.changes.user
@@ -163,7 +162,7 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, toke
 					// A tombstone: another request renewed the token
 					// away (see move.go).
 					sd.mu.Unlock()
-					return s.sessionGone(ctx, sd, token, hashed)
+					return s.sessionGone(ctx, sd, key)
 				}
 				values, deadline = sd.changes.apply(sd.values, sd.deadline, v, d)
 				prev = userOf(v)
@@ -183,10 +182,10 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, toke
 		switch {
 		case !found:
 			// A store without UpdateStore: saved as before it had one.
-			err = s.storeCommit(ctx, token, hashed, b, expiry)
+			err = s.storeCommit(ctx, key, b, expiry)
 		case up != nil:
 			var swapped bool
-			if swapped, err = s.storeCompareAndSwap(ctx, up, token, hashed, cur, b, expiry); err == nil && !swapped {
+			if swapped, err = s.storeCompareAndSwap(ctx, up, key, cur, b, expiry); err == nil && !swapped {
 				// Another process saved (or deleted) the session since
 				// the re-read: wait a little, then merge again.
 				t := time.NewTimer(mergeBackoff(attempt))
@@ -195,11 +194,11 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, toke
 					continue
 				case <-bound.Done():
 					t.Stop()
-					return "", time.Time{}, s.mergeGiveUp(ctx, token, hashed)
+					return "", time.Time{}, s.mergeGiveUp(ctx, key)
 				}
 			}
 		default:
-			err = s.storeCommit(ctx, token, hashed, b, expiry)
+			err = s.storeCommit(ctx, key, b, expiry)
 		}
 		if err != nil {
 			return "", time.Time{}, fmt.Errorf("scs: commit session: %w", err)
@@ -208,7 +207,7 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, toke
 		sd.mu.Lock()
 		sd.values, sd.deadline = values, deadline
 		sd.mu.Unlock()
-		if err := s.finishSave(ctx, sd, false, token, hashed, expiry, prev, user); err != nil {
+		if err := s.finishSave(ctx, sd, false, key, expiry, prev, user); err != nil {
 			return "", time.Time{}, err
 		}
 		return token, expiry, nil
@@ -218,30 +217,30 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, toke
 // mergeGiveUp returns the error of a merged save that ran out of time: the
 // request's context error when ctx ended, else ErrConflict (MergeTimeout
 // passed), which it also reports to OnEvent.
-func (s *SessionManager) mergeGiveUp(ctx context.Context, token string, hashed bool) error {
+func (s *SessionManager) mergeGiveUp(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("scs: commit session: %w", err)
 	}
-	s.emit(ctx, EventConflict, token, hashed, ErrConflict)
+	s.emit(ctx, EventConflict, key, ErrConflict)
 	return ErrConflict
 }
 
-// sessionGone handles a save that found the session's token deleted from
+// sessionGone handles a save that found the session's key deleted from
 // the store by another request: the session counts as destroyed, this
 // request's changes are dropped, OnEvent hears of it, and the save returns
 // ErrSessionGone.
-func (s *SessionManager) sessionGone(ctx context.Context, sd *sessionData, token string, hashed bool) (string, time.Time, error) {
+func (s *SessionManager) sessionGone(ctx context.Context, sd *sessionData, key string) (string, time.Time, error) {
 	sd.mu.Lock()
-	if sd.token == token {
+	if sd.key == key {
 		sd.status = Destroyed
-		sd.token, sd.hashed = "", false
+		sd.token, sd.key = "", ""
 		sd.deadline = s.clock().Add(s.Lifetime).UTC()
 		clear(sd.values)
 		sd.changes.forget()
 		sd.changes.gone = true
 	}
 	sd.mu.Unlock()
-	s.emit(ctx, EventSaveRefused, token, hashed, ErrSessionGone)
+	s.emit(ctx, EventSaveRefused, key, ErrSessionGone)
 	return "", time.Time{}, ErrSessionGone
 }
 

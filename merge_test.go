@@ -198,7 +198,7 @@ func TestMergeConcurrentSerialisesSavesWithinAManager(t *testing.T) {
 	s := newManager(t)
 	s.MergeConcurrent = true
 	_, _, tok := twoRequests(t, s)
-	key := s.storeKey(tok, false)
+	key := s.keyOf(tok)
 	unlock, err := s.locks.lock(context.Background(), key)
 	if err != nil {
 		t.Fatal(err)

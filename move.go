@@ -41,8 +41,7 @@ import (
 // and which holds a tombstone until the session's next save confirms the
 // move.
 type movedFrom struct {
-	token   string
-	hashed  bool
+	key     string // the store key
 	user    string // the user whose index lists the key; "" for none
 	renewed bool   // RenewToken's old token (EventRenewed on confirmation)
 }
@@ -62,11 +61,11 @@ func userOf(values map[string]interface{}) string {
 	return u
 }
 
-// vacate replaces the data under token with a tombstone until expiry, if
-// and only if the store still holds the token, and reports whether it did.
+// vacate replaces the data under key with a tombstone until expiry, if and
+// only if the store still holds the key, and reports whether it did.
 // The tombstone keeps the session's user, so that DestroyUser over a store
 // without an index still finds (and deletes) a key being moved.
-func (s *SessionManager) vacate(ctx context.Context, up UpdateStore, token string, hashed bool, user string, expiry time.Time) (bool, error) {
+func (s *SessionManager) vacate(ctx context.Context, up UpdateStore, key, user string, expiry time.Time) (bool, error) {
 	var values map[string]interface{}
 	if user != "" {
 		values = map[string]interface{}{userKey: user}
@@ -75,14 +74,14 @@ func (s *SessionManager) vacate(ctx context.Context, up UpdateStore, token strin
 	if err != nil {
 		return false, fmt.Errorf("encode tombstone: %w", err)
 	}
-	return s.storeUpdate(ctx, up, token, hashed, b, expiry)
+	return s.storeUpdate(ctx, up, key, b, expiry)
 }
 
-// confirmMoves runs after sd was saved under token until expiry: it
+// confirmMoves runs after sd was saved under key until expiry: it
 // confirms each move into the session (step 3 above) and deletes the keys
 // moved from. When a logout deleted one of them meanwhile, it deletes the
 // session just saved and returns ErrSessionGone.
-func (s *SessionManager) confirmMoves(ctx context.Context, sd *sessionData, token string, hashed bool, expiry time.Time) error {
+func (s *SessionManager) confirmMoves(ctx context.Context, sd *sessionData, key string, expiry time.Time) error {
 	sd.mu.Lock()
 	moves := sd.moved
 	sd.moved = nil
@@ -92,24 +91,24 @@ func (s *SessionManager) confirmMoves(ctx context.Context, sd *sessionData, toke
 	}
 	up := s.store(ctx).update
 	for i, m := range moves {
-		found, err := s.vacate(ctx, up, m.token, m.hashed, m.user, expiry)
+		found, err := s.vacate(ctx, up, m.key, m.user, expiry)
 		if err != nil {
 			s.keepMoves(sd, moves[i:])
 			return fmt.Errorf("scs: commit session: confirm the move from an old token: %w", err)
 		}
 		if !found {
-			return s.undoSave(ctx, sd, token, hashed)
+			return s.undoSave(ctx, sd, key)
 		}
-		if err := s.storeDelete(ctx, m.token, m.hashed); err != nil {
+		if err := s.storeDelete(ctx, m.key); err != nil {
 			s.keepMoves(sd, moves[i+1:])
 			return fmt.Errorf("scs: commit session: delete the old token: %w", err)
 		}
-		if err := s.unindex(ctx, m.user, s.storeKey(m.token, m.hashed)); err != nil {
+		if err := s.unindex(ctx, m.user, m.key); err != nil {
 			s.keepMoves(sd, moves[i+1:])
 			return fmt.Errorf("scs: commit session: %w", err)
 		}
 		if m.renewed {
-			s.emit(ctx, EventRenewed, m.token, m.hashed, nil)
+			s.emit(ctx, EventRenewed, m.key, nil)
 		}
 	}
 	return nil
@@ -123,20 +122,20 @@ func (s *SessionManager) keepMoves(sd *sessionData, moves []movedFrom) {
 	sd.mu.Unlock()
 }
 
-// undoSave deletes the session that was just saved under token with data
+// undoSave deletes the session that was just saved under key with data
 // that a logout had deleted meanwhile, takes it out of its user's index,
 // and leaves the session destroyed (see sessionGone).
-func (s *SessionManager) undoSave(ctx context.Context, sd *sessionData, token string, hashed bool) error {
+func (s *SessionManager) undoSave(ctx context.Context, sd *sessionData, key string) error {
 	sd.mu.Lock()
 	user := userOf(sd.values)
 	sd.mu.Unlock()
-	if err := s.storeDelete(ctx, token, hashed); err != nil {
+	if err := s.storeDelete(ctx, key); err != nil {
 		return fmt.Errorf("scs: commit session: undo a save of logged-out data: %w", err)
 	}
-	if err := s.unindex(ctx, user, s.storeKey(token, hashed)); err != nil {
+	if err := s.unindex(ctx, user, key); err != nil {
 		return fmt.Errorf("scs: commit session: %w", err)
 	}
-	_, _, err := s.sessionGone(ctx, sd, token, hashed)
+	_, _, err := s.sessionGone(ctx, sd, key)
 	return err
 }
 
@@ -148,10 +147,10 @@ func (s *SessionManager) dropMoves(ctx context.Context, sd *sessionData) error {
 	sd.moved = nil
 	sd.mu.Unlock()
 	for _, m := range moves {
-		if err := s.storeDelete(ctx, m.token, m.hashed); err != nil {
+		if err := s.storeDelete(ctx, m.key); err != nil {
 			return err
 		}
-		if err := s.unindex(ctx, m.user, s.storeKey(m.token, m.hashed)); err != nil {
+		if err := s.unindex(ctx, m.user, m.key); err != nil {
 			return err
 		}
 	}
@@ -169,5 +168,5 @@ func (s *SessionManager) dropStale(ctx context.Context, sd *sessionData) error {
 	if stale == "" {
 		return nil
 	}
-	return s.storeDelete(ctx, stale, false)
+	return s.storeDelete(ctx, stale)
 }

@@ -23,10 +23,10 @@ import (
 
 // loadUndecodable returns the new session that replaces the undecodable
 // data stored for token, and reports the failure.
-func (s *SessionManager) loadUndecodable(ctx context.Context, token string, err error) *loaded {
-	s.emit(ctx, EventUndecodable, token, false, fmt.Errorf("scs: decode session: %w", err))
+func (s *SessionManager) loadUndecodable(ctx context.Context, key string, err error) *loaded {
+	s.emit(ctx, EventUndecodable, key, fmt.Errorf("scs: decode session: %w", err))
 	l := s.newLoaded(ctx, s.clock().Add(s.Lifetime).UTC(), "", nil)
-	l.sd.undecodable = token
+	l.sd.undecodable = key
 	return l
 }
 
@@ -45,16 +45,16 @@ func (s *SessionManager) dropUndecodable(ctx context.Context, sd *sessionData) {
 // deleteUndecodable deletes the entry under token whose data could not be
 // decoded. A failure is not the request's: storeDelete has reported it to
 // OnEvent, and the entry expires on its own.
-func (s *SessionManager) deleteUndecodable(ctx context.Context, token string) {
-	_ = s.storeDelete(ctx, token, false)
+func (s *SessionManager) deleteUndecodable(ctx context.Context, key string) {
+	_ = s.storeDelete(ctx, key)
 }
 
 // decodeOrReport decodes b, stored under token; when it cannot, it reports
 // EventUndecodable and returns ok false.
-func (s *SessionManager) decodeOrReport(ctx context.Context, token string, hashed bool, b []byte) (deadline time.Time, values map[string]interface{}, ok bool) {
+func (s *SessionManager) decodeOrReport(ctx context.Context, key string, b []byte) (deadline time.Time, values map[string]interface{}, ok bool) {
 	deadline, values, err := s.Codec.Decode(b)
 	if err != nil {
-		s.emit(ctx, EventUndecodable, token, hashed, fmt.Errorf("scs: decode session: %w", err))
+		s.emit(ctx, EventUndecodable, key, fmt.Errorf("scs: decode session: %w", err))
 		return time.Time{}, nil, false
 	}
 	return deadline, values, true

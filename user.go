@@ -69,7 +69,7 @@ func (s *SessionManager) UserSessions(ctx context.Context, userID string) ([]str
 	}
 	ids := make([]string, len(keys))
 	for i, key := range keys {
-		ids[i] = tokenID(key, s.HashTokenInStore)
+		ids[i] = s.eventID(key)
 	}
 	slices.Sort(ids)
 	return ids, nil
@@ -115,11 +115,11 @@ func (s *SessionManager) DestroyUser(ctx context.Context, userID string) (int, e
 			return len(done), fmt.Errorf("scs: destroy user sessions: new sessions of the user still appear after %d rounds", round)
 		}
 		for _, key := range keys {
-			if err := s.storeDelete(ctx, key, true); err != nil {
+			if err := s.storeDelete(ctx, key); err != nil {
 				return len(done), fmt.Errorf("scs: destroy user sessions: %w", err)
 			}
 			done[key] = true
-			s.emit(ctx, EventDestroyed, key, s.HashTokenInStore, nil)
+			s.emit(ctx, EventDestroyed, key, nil)
 		}
 		if err := s.unindex(ctx, userID, keys...); err != nil {
 			return len(done), fmt.Errorf("scs: destroy user sessions: %w", err)
