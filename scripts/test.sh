@@ -40,14 +40,23 @@ if ! "$gobin/staticcheck" -version 2>/dev/null | grep -q "${staticcheck_version#
 	go install "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version"
 fi
 
+# go test -json goes through scripts/testsummary.go, which prints what go
+# test prints without -v (each package's ok or FAIL line, the whole output of
+# failed tests, build errors, panics) and then, counting tests and subtests,
+# "module M: N passed, N skipped, N failed"; the module's verdict is go
+# test's own exit status (pipefail).
 # -timeout 20m, not go test's 10m: releasetest's first run on a machine
 # compiles every store's dependencies for its consumer program (minutes on
 # two cores); later runs take seconds.
+summary_dir=$(mktemp -d)
+trap 'rm -rf "$summary_dir"' EXIT
+go build -o "$summary_dir/testsummary" scripts/testsummary.go
 passed=0
 failed=()
 for m in "${modules[@]}"; do
 	echo "=== module ${m}"
-	if (cd "$m" && go vet ./... && "$gobin/staticcheck" ./... && go test -race -count=1 -timeout 20m ./...); then
+	if (cd "$m" && go vet ./... && "$gobin/staticcheck" ./... &&
+		go test -race -count=1 -timeout 20m -json ./... | "$summary_dir/testsummary" "$m"); then
 		passed=$((passed + 1))
 	else
 		failed+=("$m")
