@@ -52,8 +52,8 @@ type sessionData struct {
 	stale string
 
 	// changes knows whether the session exists in the store and, with
-	// MergeConcurrent, what this request changed (see changeLog).
-	changes changeLog
+	// MergeConcurrent, what this request changed (see changeSet).
+	changes changeSet
 }
 
 // Put adds key and val to the session data, replacing any value under key,

@@ -1,6 +1,10 @@
 package scs
 
-import "errors"
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+)
 
 // ErrNotIterable is returned by Iterate when the store cannot list its
 // sessions: it implements neither IterableStore nor IterableCtxStore.
@@ -37,3 +41,22 @@ var ErrWeakStore = errors.New("scs: the store cannot make a logout stick")
 // request). They check before writing, so the session stored before stays as
 // it was; the error says what the limit is and how to raise it.
 var ErrPayloadTooLarge = errors.New("scs: the session data is too large for the store")
+
+// defaultErrorFunc is the ErrorFunc that New sets: it logs err through
+// log/slog's default logger, at level Error, with the attribute "session"
+// set to the session's Event.ID (the session in the request's context, or
+// else the one the request's cookie names; "" when neither), and answers
+// 500 Internal Server Error.
+func (s *SessionManager) defaultErrorFunc(w http.ResponseWriter, r *http.Request, err error) {
+	ctx := r.Context()
+	var id string
+	if sd, ok := ctx.Value(s.contextKey).(*sessionData); ok {
+		sd.mu.Lock()
+		id = s.eventID(sd.key)
+		sd.mu.Unlock()
+	} else if token := cookieValue(r, s.Cookie.Name, s.cookieLimit()); s.acceptToken(token) {
+		id = tokenID(token)
+	}
+	slog.ErrorContext(ctx, "scs: session error", "err", err, "session", id)
+	http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+}

@@ -141,7 +141,7 @@ func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, t
 		sd.mu.Lock()
 		sd.token, sd.key = token, token
 		sd.mu.Unlock()
-		s.saved(ctx, sd, created, token)
+		s.afterSave(ctx, sd, created, token)
 		return token, expiry, nil
 	}
 	var up UpdateStore
@@ -213,11 +213,50 @@ func (s *SessionManager) finishSave(ctx context.Context, sd *sessionData, create
 	}
 	sd.mu.Lock()
 	if sd.key == key {
-		sd.changes.saved(key, user)
+		sd.changes.recordSave(key, user)
 	}
 	sd.mu.Unlock()
-	s.saved(ctx, sd, created, key)
+	s.afterSave(ctx, sd, created, key)
 	return nil
+}
+
+// afterSave runs after a session was saved under the store key key and, where
+// it has a user, indexed: it deletes the undecodable entry the session replaced, if
+// any, and sends EventCreated (created: the token was not in the store
+// before) or EventSaved.
+func (s *SessionManager) afterSave(ctx context.Context, sd *sessionData, created bool, key string) {
+	sd.mu.Lock()
+	sd.fresh = false
+	bad := sd.undecodable
+	sd.undecodable = ""
+	sd.mu.Unlock()
+	if bad != "" {
+		s.deleteUndecodable(ctx, bad)
+	}
+	kind := EventSaved
+	if created {
+		kind = EventCreated
+	}
+	s.emit(ctx, kind, key, nil)
+}
+
+// sessionGone handles a save that found the session's key deleted from
+// the store by another request: the session counts as destroyed, this
+// request's changes are dropped, OnEvent hears of it, and the save returns
+// ErrSessionGone.
+func (s *SessionManager) sessionGone(ctx context.Context, sd *sessionData, key string) (string, time.Time, error) {
+	sd.mu.Lock()
+	if sd.key == key {
+		sd.status = Destroyed
+		sd.token, sd.key = "", ""
+		sd.deadline = s.clock().Add(s.Lifetime).UTC()
+		clear(sd.values)
+		sd.changes.forget()
+		sd.changes.gone = true
+	}
+	sd.mu.Unlock()
+	s.emit(ctx, EventSaveRefused, key, ErrSessionGone)
+	return "", time.Time{}, ErrSessionGone
 }
 
 // storeExpiry is the expiry a session is saved with: its deadline, or
@@ -251,7 +290,7 @@ func (s *SessionManager) Destroy(ctx context.Context) error {
 		if err := s.storeDelete(ctx, key); err != nil {
 			return fmt.Errorf("scs: destroy session: %w", err)
 		}
-		if err := s.deleted(ctx, EventDestroyed, user, key); err != nil {
+		if err := s.afterDelete(ctx, EventDestroyed, user, key); err != nil {
 			return fmt.Errorf("scs: destroy session: %w", err)
 		}
 	}
@@ -270,6 +309,18 @@ func (s *SessionManager) Destroy(ctx context.Context) error {
 	sd.changes.forget()
 	sd.deadline = s.clock().Add(s.Lifetime).UTC()
 	clear(sd.values)
+	return nil
+}
+
+// afterDelete runs after a session was deleted from the store under key by
+// Destroy (kind EventDestroyed) or RenewToken (EventRenewed): it takes the
+// key out of the index of user, the user the stored data named, and sends
+// the event.
+func (s *SessionManager) afterDelete(ctx context.Context, kind EventKind, user, key string) error {
+	if err := s.unindex(ctx, user, key); err != nil {
+		return err
+	}
+	s.emit(ctx, kind, key, nil)
 	return nil
 }
 
@@ -316,7 +367,7 @@ func (s *SessionManager) RenewToken(ctx context.Context) error {
 		if err := s.storeDelete(ctx, old); err != nil {
 			return fmt.Errorf("scs: renew token: %w", err)
 		}
-		if err := s.deleted(ctx, EventRenewed, user, old); err != nil {
+		if err := s.afterDelete(ctx, EventRenewed, user, old); err != nil {
 			return fmt.Errorf("scs: renew token: %w", err)
 		}
 	}

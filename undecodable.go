@@ -31,7 +31,7 @@ func (s *SessionManager) loadUndecodable(ctx context.Context, key string, err er
 }
 
 // dropUndecodable deletes the entry whose data the session in sd replaced,
-// when sd is destroyed (saved does the same when sd is saved).
+// when sd is destroyed (afterSave does the same when sd is saved).
 func (s *SessionManager) dropUndecodable(ctx context.Context, sd *sessionData) {
 	sd.mu.Lock()
 	bad := sd.undecodable
