@@ -193,3 +193,24 @@ func TestPayloadsLeftToGobStillDecode(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCodecCustomType decodes a payload with a custom type, which the
+// fast path leaves to encoding/gob after Check.
+func BenchmarkCodecCustomType(b *testing.B) {
+	var buf bytes.Buffer
+	values := map[string]any{"bag": boundBag{Items: []string{"a", "b"}, Sizes: map[string]int{"x": 1}}, "flash": "saved", "userID": 1234567}
+	if err := gob.NewEncoder(&buf).Encode(&struct {
+		Deadline time.Time
+		Values   map[string]any
+	}{time.Now(), values}); err != nil {
+		b.Fatal(err)
+	}
+	p := buf.Bytes()
+	b.ReportAllocs()
+	for range b.N {
+		if _, _, err := (scs.GobCodec{}).Decode(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(p)), "payload-bytes")
+}

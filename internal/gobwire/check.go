@@ -60,6 +60,7 @@ import (
 // encoding/gob to decode small probes, once per name.
 func Check(b []byte) error {
 	w := walker{b: b, maxWork: workPerByte*len(b) + 1<<16}
+	w.defs, w.fields = w.defsBuf[:0], w.fieldsBuf[:0]
 	paths := [][]int{nil}
 	for len(paths) > 0 {
 		w.start(paths[len(paths)-1])
@@ -197,7 +198,11 @@ type walker struct {
 	// field, and what concreteType found.
 	goFields map[goField]reflect.Type
 	names    map[string]concrete
-	fault    fault
+
+	// Room for the definitions of a typical payload.
+	defsBuf   [8]wdef
+	fieldsBuf [16]wfield
+	fault     fault
 }
 
 // stop records the first fault and returns false.
