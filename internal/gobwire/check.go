@@ -16,16 +16,18 @@ package gobwire
 // message instead of a zero field delta.
 //
 // What encoding/gob does with a value depends on the Go type it decodes
-// into, which only the registration of the concrete type's name tells, and
-// encoding/gob keeps that to itself. It matters in one place: a struct field
-// that the Go struct lacks is skipped with ignore operations, which read an
-// interface value differently (they skip the value by its byte count, and
-// read a type id and a byte count even after an empty name), so that the
-// rest of the stream may read differently too. The walk knows the session
-// struct, whose fields other than Deadline and Values are skipped; a field
-// of any other struct is a choice. The first walk decodes every such field;
-// at each, it also skips the field, and where the two ways end in different
-// states (and skipping does not fail), the stream is walked again with that
+// into. It matters in one place: a struct field that the Go struct lacks is
+// skipped with ignore operations, which read an interface value differently
+// (they skip the value by its byte count, and read a type id and a byte
+// count even after an empty name), so that the rest of the stream may read
+// differently too. The walk knows the session struct, and learns the Go
+// type registered under each name an interface value carries by asking
+// encoding/gob to decode a small probe (concreteType, walker.learn); it
+// then follows the Go types down, and knows which fields encoding/gob
+// skips. Where it cannot learn a type, a field of a struct in it is a
+// choice: the first walk decodes every such field; at each, it also skips
+// the field, and where the two ways end in different states and skipping
+// does not fail soon after (parted), the stream is walked again with that
 // field skipped, and so on for the choices after it. Every way encoding/gob
 // could read the stream is walked, within a bound on the work.
 
@@ -887,6 +889,10 @@ func (w *walker) either(d *wdef, field int, id int32) bool {
 
 	// Decode the field, then hide the types that defined.
 	if !w.value(id, decode, nil) {
+		if !w.fault.unsafe {
+			// Skipping may not fail: it needs a walk of its own.
+			w.part(c)
+		}
 		return false
 	}
 	dpos, dend, dfields, ddefs, delems := w.pos, w.end, len(w.fields), len(w.defs), w.elems
@@ -945,14 +951,18 @@ func (w *walker) parted(d *wdef, field int) bool {
 			return true
 		}
 	}
+	w.part(choices - 1)
+	return true
+}
+
+// part finds choice c to need a walk of its own, unless this is a trial.
+func (w *walker) part(c int) {
 	w.parts++
 	// A choice before the last skipped on this walk was made on the walk
 	// that found that one, with the same result.
-	c := choices - 1
 	if w.trial == 0 && (len(w.path) == 0 || c > w.path[len(w.path)-1]) {
 		w.found = append(w.found, c)
 	}
-	return true
 }
 
 // iface walks an interface value, as Decoder.decodeInterface and

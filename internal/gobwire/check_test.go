@@ -46,6 +46,8 @@ func init() {
 	gob.Register(map[string]Box(nil))
 	gob.Register(Extra{})
 	gob.Register([]Extra(nil))
+	gob.Register([20]Box{})
+	gob.Register([20]Extra{})
 	gob.Register(zeroMap{})
 	gob.Register(Bag{})
 	gob.Register([]any(nil))
@@ -169,6 +171,19 @@ func TestCheckSkippedFields(t *testing.T) {
 		t.Fatalf("Check = %v for %q", err, b)
 	}
 	if _, vals, err := gobDecode(b); err != nil || vals["x"].([]Box)[0].V != 1 {
+		t.Fatalf("encoding/gob = %v, %v", vals, err)
+	}
+
+	// And in an array too long for Check to learn its type from: each
+	// field is a choice, walked both ways.
+	var a [20]Extra
+	a[0], a[19] = Extra{V: 1, Other: []any{"a", 2}}, Extra{Other: []any{Box{V: 4}}}
+	b = gobEncode(t, time.Time{}, map[string]any{"x": a, "y": [20]Box{{V: 3, L: []any{nil}}}})
+	b = patch(t, b, []byte("\x11[20]gobwire.Extra"), []byte("\x0f[20]gobwire.Box"))
+	if err := Check(b); err != nil {
+		t.Fatalf("Check = %v for %q", err, b)
+	}
+	if _, vals, err := gobDecode(b); err != nil || vals["x"].([20]Box)[0].V != 1 {
 		t.Fatalf("encoding/gob = %v, %v", vals, err)
 	}
 }
