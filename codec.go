@@ -101,10 +101,11 @@ func (GobCodec) Encode(deadline time.Time, values map[string]interface{}) ([]byt
 // gob.Register, extra struct fields, maps nested deeper than it goes) is
 // first walked whole, type definitions and values at any depth, and
 // refused if any count could make encoding/gob allocate or loop beyond the
-// bytes that follow, or if it nests more than 100 levels deep. What
-// encoding/gob then allocates is in proportion to len(b), times the size
-// of the largest registered type it decodes into; it returns its own error
-// for a payload it cannot decode.
+// bytes that follow, or if it nests more than 100 levels deep (a map held
+// in a map counts two). What encoding/gob then allocates is in proportion
+// to len(b), times the size of the largest registered type it decodes
+// into, plus what custom GobDecode methods allocate; it returns its own
+// error for a payload it cannot decode.
 func (GobCodec) Decode(b []byte) (time.Time, map[string]interface{}, error) {
 	deadline, values, err := gobwire.DecodeChecked(b)
 	if err == nil {
