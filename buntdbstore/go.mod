@@ -1,15 +1,15 @@
 module github.com/seed3bbca6c1/scs/buntdbstore
 
-go 1.26
+go 1.23
 
 require (
 	github.com/seed3bbca6c1/scs v0.0.0-00010101000000-000000000000
-	github.com/tidwall/buntdb v1.3.0
+	github.com/tidwall/buntdb v1.2.9
 )
 
 require (
-	github.com/tidwall/btree v1.4.2 // indirect
-	github.com/tidwall/gjson v1.14.3 // indirect
+	github.com/tidwall/btree v1.1.0 // indirect
+	github.com/tidwall/gjson v1.12.1 // indirect
 	github.com/tidwall/grect v0.1.4 // indirect
 	github.com/tidwall/match v1.1.1 // indirect
 	github.com/tidwall/pretty v1.2.0 // indirect

@@ -2,10 +2,8 @@ module github.com/seed3bbca6c1/scs/echoscs
 
 go 1.26.0
 
-replace github.com/seed3bbca6c1/scs => ../
-
 require (
-	github.com/labstack/echo/v4 v4.16.5
+	github.com/labstack/echo/v4 v4.16.1
 	github.com/seed3bbca6c1/scs v0.0.0-00010101000000-000000000000
 )
 
@@ -21,3 +19,5 @@ require (
 	golang.org/x/text v0.42.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
 )
+
+replace github.com/seed3bbca6c1/scs => ../

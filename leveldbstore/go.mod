@@ -1,6 +1,6 @@
 module github.com/seed3bbca6c1/scs/leveldbstore
 
-go 1.26
+go 1.23
 
 require (
 	github.com/seed3bbca6c1/scs v0.0.0-00010101000000-000000000000

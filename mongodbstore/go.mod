@@ -1,10 +1,10 @@
 module github.com/seed3bbca6c1/scs/mongodbstore
 
-go 1.26
+go 1.23
 
 require (
 	github.com/seed3bbca6c1/scs v0.0.0-00010101000000-000000000000
-	go.mongodb.org/mongo-driver v1.17.10
+	go.mongodb.org/mongo-driver v1.17.7
 )
 
 require (
