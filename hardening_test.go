@@ -593,7 +593,7 @@ func TestMalformedTokenIsReported(t *testing.T) {
 	s.OnEvent = func(_ context.Context, e Event) { got = append(got, e) }
 	srv := httptest.NewServer(s.LoadAndSave(getString(s, "k")))
 	defer srv.Close()
-	if resp, _ := fetch(t, srv.URL, "session=not-a-token"); resp.StatusCode != 200 {
+	if resp, _ := fetch(t, srv.URL, "session=not,a,token"); resp.StatusCode != 200 {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
 	if len(got) != 1 || got[0].Kind != EventInvalidToken || got[0].ID != "" {

@@ -59,13 +59,14 @@ func (s *SessionManager) load(ctx context.Context, token string) (*loaded, error
 	return l, nil
 }
 
-// acceptToken reports whether token is worth a store look-up: one this
-// package generated, or, with a Sealer, one no longer than a cookie.
+// acceptToken reports whether token is worth a store look-up (see
+// cookieToken), or, with a Sealer, worth opening: one no longer than a
+// cookie.
 func (s *SessionManager) acceptToken(token string) bool {
 	if s.sealing() {
 		return token != "" && len(token) <= maxSealedToken
 	}
-	return validToken(token)
+	return cookieToken(token)
 }
 
 // idleRefreshDue reports whether a session loaded with the given deadline
@@ -402,7 +403,7 @@ func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
 	sd.mu.Lock()
 	own := sd.token
 	sd.mu.Unlock()
-	if token == own || !validToken(token) {
+	if token == own || !cookieToken(token) {
 		return nil
 	}
 	key := s.keyOf(token)

@@ -29,9 +29,27 @@ func hashToken(token string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
+// cookieToken reports whether t can be a session token from a client: 1 to
+// maxCookieValue cookie-value characters (RFC 6265: printable ASCII but for
+// space, '"', ',', ';' and a backslash). Such a value is looked up in the store, as
+// SCS v2 looks up any value, so that tokens an application or its tests
+// made themselves keep working; anything else starts a new session without
+// a store look-up, and no stray byte reaches a store.
+func cookieToken(t string) bool {
+	if t == "" || len(t) > maxCookieValue {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		if c := t[i]; c <= ' ' || c >= 0x7f || c == '"' || c == ',' || c == ';' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
 // validToken reports whether t can be a token this package generated: 43
 // characters of the base64url alphabet, and a last character that encodes no
-// stray bits. Anything else starts a new session without a store look-up.
+// stray bits.
 func validToken(t string) bool {
 	if len(t) != tokenLen {
 		return false
