@@ -64,6 +64,15 @@ for m in "${modules[@]}"; do
 done
 
 if [ $# -eq 0 ]; then
+	echo "=== dependency floors of the published modules"
+	if bash scripts/check-floors.sh; then
+		passed=$((passed + 1))
+	else
+		failed+=("check-floors")
+	fi
+fi
+
+if [ $# -eq 0 ]; then
 	echo "=== released stores against this core"
 	if bash scripts/check-released.sh --skip-unchanged; then
 		passed=$((passed + 1))
