@@ -15,12 +15,12 @@ import (
 	"github.com/seed3bbca6c1/scs/storetest"
 )
 
-// This file holds the Go code of the README's "smallest correct store" and
-// of docs/custom-stores.md, so that it compiles and the smallest store runs
+// This file holds the Go code of docs/custom-stores.md (its "smallest
+// correct store" among it), so that it compiles and the smallest store runs
 // the kit. Each region between "// doc:begin FILE" and "// doc:end" is a
 // ```go block of FILE, as TestDocsMatchTheCode checks.
 
-// doc:begin README.md
+// doc:begin docs/custom-stores.md
 type smallStore struct {
 	mu    sync.Mutex
 	m     map[string]smallEntry
@@ -171,7 +171,7 @@ var _ scs.UpdateStore = (*sqlStore)(nil)
 // TestDocsMatchTheCode checks that each region of this file marked
 // "// doc:begin FILE" is a ```go block of FILE, and that every ```go block
 // of docs/custom-stores.md is such a region: the documents show code that
-// compiles, and the smallest store the README shows passes the kit.
+// compiles, and the smallest store it shows passes the kit.
 func TestDocsMatchTheCode(t *testing.T) {
 	src, err := os.ReadFile("docs_test.go")
 	if err != nil {
@@ -192,7 +192,7 @@ func TestDocsMatchTheCode(t *testing.T) {
 		regions[file] = append(regions[file], strings.TrimRight(region, "\n")+"\n")
 		rest = next
 	}
-	for _, file := range []string{"README.md", "docs/custom-stores.md"} {
+	for _, file := range []string{"docs/custom-stores.md"} {
 		if len(regions[file]) == 0 {
 			t.Errorf("no region of this file is marked for %s", file)
 		}
