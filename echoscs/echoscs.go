@@ -1,5 +1,7 @@
 // Package echoscs is middleware that loads and saves scs sessions in an Echo
-// v4 application.
+// v4 application (github.com/labstack/echo/v4). For Echo v5
+// (github.com/labstack/echo/v5), whose Context is a struct, use the
+// echov5scs module instead, which gives the same guarantees.
 //
 // The session travels in the request's context, as with scs's own
 // LoadAndSave, so every SessionManager method works on

@@ -38,10 +38,16 @@ var stores = []string{
 // adapters is the folder of every published framework adapter module: they
 // are released and tagged with the stores, but the consumer program leaves
 // them out, to keep Echo's and Gin's builds out of this test.
-var adapters = []string{"echoscs", "ginscs"}
+var adapters = []string{"echoscs", "echov5scs", "ginscs"}
+
+// others is the folder of every other published module, neither a store
+// nor a framework adapter: released and tagged with the stores, and left
+// out of the consumer program like the adapters, to keep OpenTelemetry's
+// build out of this test.
+var others = []string{"otelscs"}
 
 // published is the folder of every module release.sh tags besides the core.
-var published = append(slices.Clone(stores), adapters...)
+var published = slices.Concat(stores, adapters, others)
 
 // unpublished is the folder of every module release.sh must leave alone.
 var unpublished = []string{"bench", "compat", "releasetest", "faults", "examples/chi", "examples/webapp", "badgerstore/migratev1"}
