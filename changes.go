@@ -1,6 +1,9 @@
 package scs
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // changeSet is what a request knows about its session's place in the store
 // (the key it is stored under, and whose user) and, with MergeConcurrent,
@@ -99,4 +102,23 @@ func (c *changeSet) apply(values map[string]interface{}, deadline time.Time, sto
 		storedDeadline = deadline
 	}
 	return stored, storedDeadline
+}
+
+// sessionGone handles a save that found the session's key deleted from
+// the store by another request: the session counts as destroyed, this
+// request's changes are dropped, OnEvent hears of it, and the save returns
+// ErrSessionGone.
+func (s *SessionManager) sessionGone(ctx context.Context, sd *sessionData, key string) (string, time.Time, error) {
+	sd.mu.Lock()
+	if sd.key == key {
+		sd.status = Destroyed
+		sd.token, sd.key = "", ""
+		sd.deadline = s.clock().Add(s.Lifetime).UTC()
+		clear(sd.values)
+		sd.changes.forget()
+		sd.changes.gone = true
+	}
+	sd.mu.Unlock()
+	s.emit(ctx, EventSaveRefused, key, ErrSessionGone)
+	return "", time.Time{}, ErrSessionGone
 }

@@ -167,3 +167,12 @@ func plainCookiePath(p string) bool {
 	}
 	return true
 }
+
+// cookieLimit is the longest session cookie value worth reading: a token,
+// or a sealed session with a Sealer.
+func (s *SessionManager) cookieLimit() int {
+	if s.sealing() {
+		return maxSealedToken
+	}
+	return maxCookieValue
+}

@@ -114,7 +114,7 @@ func tokenID(token string) string {
 // eventID returns Event.ID for a store key: the start of the key with
 // HashTokenInStore (where it is the token's hash), else of the token's hash.
 func (s *SessionManager) eventID(key string) string {
-	if s.HashTokenInStore && key != "" && !s.sealing() {
+	if s.HashTokenInStore && key != "" && s.Sealer == nil {
 		return key[:min(idLen, len(key))]
 	}
 	return tokenID(key)

@@ -8,6 +8,10 @@ import (
 	"time"
 )
 
+// This file holds what MergeConcurrent's merged save (commitMerged, in
+// save.go) needs beside the store: a backoff between attempts, the error
+// when it gives up, and the per-session locks of one manager.
+
 // Backoff between merge attempts that lost to another process: the first
 // wait is up to minMergeBackoff, each later one up to twice the last, at
 // most maxMergeBackoff, with full jitter so that competing writers spread
@@ -24,96 +28,6 @@ func mergeBackoff(n int) time.Duration {
 		d = maxMergeBackoff
 	}
 	return d/4 + rand.N(d-d/4)
-}
-
-// commitMerged is Commit for MergeConcurrent and a session that exists in
-// the store under key (its token being token). It re-reads the session,
-// applies this request's changes to what the store holds now, and writes
-// the result with UpdateStore.CompareAndSwap when the store has it. Within
-// this manager the saves of one session take turns (a per-session lock); a swap lost to another
-// process is retried after a jittered backoff until MergeTimeout has passed
-// or ctx ends. When the re-read finds the session gone and the store is an
-// UpdateStore, it returns ErrSessionGone. The merged data becomes the
-// request's session data.
-func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, token, key string) (string, time.Time, error) {
-	bound, cancel := context.WithTimeout(ctx, max(s.MergeTimeout, 0))
-	defer cancel()
-	if s.locks != nil {
-		unlock, err := s.locks.lock(bound, key)
-		if err != nil {
-			return "", time.Time{}, s.mergeGiveUp(ctx, key)
-		}
-		defer unlock()
-	}
-	up := s.store(ctx).update
-	for attempt := 1; ; attempt++ {
-		cur, found, err := s.storeFind(ctx, key)
-		if err != nil {
-			return "", time.Time{}, fmt.Errorf("scs: commit session: re-read: %w", err)
-		}
-		if !found && up != nil {
-			return s.sessionGone(ctx, sd, key)
-		}
-		sd.mu.Lock()
-		values, deadline, prev := sd.values, sd.deadline, sd.changes.user
-		if found {
-			// A payload this codec cannot read is overwritten by this
-			// request's data, as without MergeConcurrent.
-			if d, v, err := s.Codec.Decode(cur); err == nil {
-				if !s.live(d) && up != nil {
-					// A tombstone: another request renewed the token
-					// away (see move.go).
-					sd.mu.Unlock()
-					return s.sessionGone(ctx, sd, key)
-				}
-				values, deadline = sd.changes.apply(sd.values, sd.deadline, v, d)
-				prev = userOf(v)
-			}
-		}
-		user := userOf(values)
-		b, err := s.Codec.Encode(deadline, values)
-		sd.mu.Unlock()
-		if err != nil {
-			return "", time.Time{}, fmt.Errorf("scs: encode session: %w", err)
-		}
-
-		expiry := s.storeExpiry(deadline)
-		if err := s.index(ctx, user, key, expiry); err != nil {
-			return "", time.Time{}, fmt.Errorf("scs: commit session: %w", err)
-		}
-		switch {
-		case !found:
-			// A store without UpdateStore: saved as before it had one.
-			err = s.storeCommit(ctx, key, b, expiry)
-		case up != nil:
-			var swapped bool
-			if swapped, err = s.storeCompareAndSwap(ctx, up, key, cur, b, expiry); err == nil && !swapped {
-				// Another process saved (or deleted) the session since
-				// the re-read: wait a little, then merge again.
-				t := time.NewTimer(mergeBackoff(attempt))
-				select {
-				case <-t.C:
-					continue
-				case <-bound.Done():
-					t.Stop()
-					return "", time.Time{}, s.mergeGiveUp(ctx, key)
-				}
-			}
-		default:
-			err = s.storeCommit(ctx, key, b, expiry)
-		}
-		if err != nil {
-			return "", time.Time{}, fmt.Errorf("scs: commit session: %w", err)
-		}
-
-		sd.mu.Lock()
-		sd.values, sd.deadline = values, deadline
-		sd.mu.Unlock()
-		if err := s.finishSave(ctx, sd, false, key, expiry, prev, user); err != nil {
-			return "", time.Time{}, err
-		}
-		return token, expiry, nil
-	}
 }
 
 // mergeGiveUp returns the error of a merged save that ran out of time: the

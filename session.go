@@ -449,19 +449,3 @@ func (s *SessionManager) writeCookie(sd *sessionData, w http.ResponseWriter, tok
 	hv.add(h, slotSetCookie, "Set-Cookie", s.Cookie.setCookie(token, expiry, persist, s.clock()))
 	hv.add(h, slotCacheControl, "Cache-Control", `no-cache="Set-Cookie"`)
 }
-
-func (s *SessionManager) clock() time.Time {
-	if s.now != nil {
-		return s.now()
-	}
-	return time.Now()
-}
-
-// cookieLimit is the longest session cookie value worth reading: a token,
-// or a sealed session with a Sealer.
-func (s *SessionManager) cookieLimit() int {
-	if s.sealing() {
-		return maxSealedToken
-	}
-	return maxCookieValue
-}
