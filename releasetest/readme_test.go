@@ -1,12 +1,15 @@
 package releasetest
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // readmeBlocks returns the fenced code blocks of the given language in the
@@ -93,5 +96,58 @@ func runIn(t *testing.T, dir, name string, args ...string) {
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+}
+
+// TestReadmeTwoCommands runs the README's first command, the example
+// server, exactly as printed from the checkout's root, and then its curl
+// commands exactly as printed, and checks that the second answers with the
+// message the first stored.
+func TestReadmeTwoCommands(t *testing.T) {
+	lines := strings.Split(strings.TrimSpace(readmeBlocks(t, "## The two commands", "sh")[0]), "\n")
+	if len(lines) != 3 || lines[0] != "go run ./examples/basic" {
+		t.Fatalf("the README's first block is not the example server and two curl commands:\n%s", strings.Join(lines, "\n"))
+	}
+	if c, err := net.DialTimeout("tcp", "localhost:4000", time.Second); err == nil {
+		c.Close()
+		t.Fatal("something already listens on localhost:4000, where the README's example server listens")
+	}
+	server := exec.Command("sh", "-c", "exec "+lines[0])
+	server.Dir = repoRoot(t)
+	server.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var out strings.Builder
+	server.Stdout, server.Stderr = &out, &out
+	if err := server.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		syscall.Kill(-server.Process.Pid, syscall.SIGKILL) // go run and the program it started
+		server.Wait()
+	}()
+	deadline := time.Now().Add(2 * time.Minute) // go run may compile first
+	for {
+		c, err := net.DialTimeout("tcp", "localhost:4000", time.Second)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the example server did not listen on localhost:4000:\n%s", out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	dir := t.TempDir() // where the cookie jar cj goes
+	var last string
+	for _, line := range lines[1:] {
+		cmd := exec.Command("sh", "-c", line)
+		cmd.Dir = dir
+		b, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", line, err, b)
+		}
+		last = string(b)
+	}
+	if !strings.Contains(last, "Hello from a session!") || !strings.Contains(last, "200 OK") {
+		t.Errorf("the last command answered:\n%s", last)
 	}
 }

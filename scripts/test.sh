@@ -17,7 +17,7 @@ cd "$root"
 staticcheck_version=v0.8.2
 
 # cgo (sqlite3store, and the SQLite dialects of gormstore and bunstore).
-apt_install gcc libc6-dev
+apt_install gcc libc6-dev curl # curl: releasetest runs the README's commands
 
 if [ $# -gt 0 ]; then
 	modules=()
