@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"os"
-	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/internal/doccheck"
 	"github.com/seed3bbca6c1/scs/storetest"
 )
 
@@ -168,76 +166,11 @@ type sqlStore struct{ db *sql.DB }
 
 var _ scs.UpdateStore = (*sqlStore)(nil)
 
-// TestDocsMatchTheCode checks that each region of this file marked
-// "// doc:begin FILE" is a ```go block of FILE, and that every ```go block
-// of docs/custom-stores.md is such a region: the documents show code that
-// compiles, and the smallest store it shows passes the kit.
+// TestDocsMatchTheCode checks that every ```go block of
+// docs/custom-stores.md is a region of this file marked
+// "// doc:begin docs/custom-stores.md", and the other way round: the
+// document shows code that compiles, and the smallest store it shows passes
+// the kit.
 func TestDocsMatchTheCode(t *testing.T) {
-	src, err := os.ReadFile("docs_test.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	regions := map[string][]string{} // document -> regions, in order
-	rest := string(src)
-	for {
-		_, after, ok := strings.Cut(rest, "\n// doc:begin ")
-		if !ok {
-			break
-		}
-		file, body, _ := strings.Cut(after, "\n")
-		region, next, ok := strings.Cut(body, "// doc:end\n")
-		if !ok {
-			t.Fatalf("the region for %s has no \"// doc:end\" line", file)
-		}
-		regions[file] = append(regions[file], strings.TrimRight(region, "\n")+"\n")
-		rest = next
-	}
-	for _, file := range []string{"docs/custom-stores.md"} {
-		if len(regions[file]) == 0 {
-			t.Errorf("no region of this file is marked for %s", file)
-		}
-	}
-	for file, rs := range regions {
-		md, err := os.ReadFile("../" + file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		blocks := goBlocks(string(md))
-		for i, r := range rs {
-			if !slices.Contains(blocks, r) {
-				t.Errorf("region %d for %s (it starts %q) is not a ```go block of %s: make the document's block the same text as this file's region, which compiles",
-					i+1, file, firstLine(r), file)
-			}
-		}
-		if file == "docs/custom-stores.md" {
-			for i, b := range blocks {
-				if !slices.Contains(rs, b) {
-					t.Errorf("```go block %d of %s (it starts %q) is not a region of docs_test.go: put it there, so that it compiles", i+1, file, firstLine(b))
-				}
-			}
-		}
-	}
-}
-
-// goBlocks returns the contents of the ```go fenced blocks of md, in order.
-func goBlocks(md string) []string {
-	var blocks []string
-	var cur *strings.Builder
-	for _, line := range strings.SplitAfter(md, "\n") {
-		switch trimmed := strings.TrimRight(line, "\n"); {
-		case cur == nil && trimmed == "```go":
-			cur = new(strings.Builder)
-		case cur != nil && trimmed == "```":
-			blocks = append(blocks, cur.String())
-			cur = nil
-		case cur != nil:
-			cur.WriteString(line)
-		}
-	}
-	return blocks
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
+	doccheck.Check(t, "docs_test.go", "..", "docs/custom-stores.md")
 }

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/seed3bbca6c1/scs/internal/doccheck"
 )
 
 // guide is the guide whose code blocks the programs hold.
@@ -25,7 +27,7 @@ func TestGuideMatchesThePrograms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blocks := goBlocks(string(md))
+	blocks := doccheck.Blocks(string(md))
 	if len(blocks) != len(programs) {
 		t.Errorf("%s has %d go code blocks, and there are %d programs (%v): give each block a program, in the guide's order", guide, len(blocks), len(programs), programs)
 	}
@@ -48,25 +50,6 @@ func TestGuideMatchesThePrograms(t *testing.T) {
 				i+1, guide, file, firstDifference(blocks[i], region))
 		}
 	}
-}
-
-// goBlocks returns the contents of the ```go fenced blocks of md, in order.
-func goBlocks(md string) []string {
-	var blocks []string
-	var cur *strings.Builder
-	for line := range strings.Lines(md) {
-		trimmed := strings.TrimRight(line, "\n")
-		switch {
-		case cur == nil && trimmed == "```go":
-			cur = new(strings.Builder)
-		case cur != nil && trimmed == "```":
-			blocks = append(blocks, cur.String())
-			cur = nil
-		case cur != nil:
-			cur.WriteString(line)
-		}
-	}
-	return blocks
 }
 
 // markedRegion returns the lines of src between the line "// guide:begin"
