@@ -278,6 +278,35 @@ func TestCookieIsSetBeforeEchoCommits(t *testing.T) {
 	}
 }
 
+// TestBeforeHooksRunAfterTheSave checks the order the README gives: a
+// Response.Before hook runs after the session is saved, so it sees
+// Set-Cookie, and a session change it makes is not saved.
+func TestBeforeHooksRunAfterTheSave(t *testing.T) {
+	sm := scs.New()
+	a := newApp(t, sm)
+	var seen string
+	a.e.GET("/hook", func(c *echo.Context) error {
+		ctx := c.Request().Context()
+		sm.Put(ctx, "msg", "handler")
+		resp, err := echo.UnwrapResponse(c.Response())
+		if err != nil {
+			return err
+		}
+		resp.Before(func() {
+			seen = resp.Header().Get("Set-Cookie")
+			sm.Put(ctx, "msg", "hook")
+		})
+		return c.String(http.StatusOK, "ok")
+	})
+	resp, _ := a.get("/hook")
+	if !sessionCookie.MatchString(seen) || resp.Header.Get("Set-Cookie") != seen {
+		t.Errorf("Set-Cookie seen by the hook %q, received %q", seen, resp.Header.Get("Set-Cookie"))
+	}
+	if _, body := a.get("/get"); body != "handler" {
+		t.Errorf("/get = %q, want the value saved before the hook", body)
+	}
+}
+
 // TestHeadRequestCarriesTheCookie checks Echo v5's automatic HEAD handling
 // of GET routes (RouterConfig.AutoHandleHEAD), which holds the status line
 // back until the handler returns: the HEAD response carries the cookie, and
