@@ -10,8 +10,9 @@ import (
 // handler, for middleware written for other frameworks: it saves the
 // session of the request it was made for, and writes the session's cookie
 // (or token header), once, just before the first byte, status line or
-// flush of the response leaves, as LoadAndSave does. The echoscs and ginscs
-// middleware put one under their framework's response writer.
+// flush of the response leaves, as LoadAndSave does. The echoscs,
+// echov5scs and ginscs middleware put one under their framework's response
+// writer.
 //
 // When the save fails, ErrorFunc answers the request on the writer
 // underneath, and the handler's status line is dropped and its writes

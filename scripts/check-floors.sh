@@ -4,7 +4,7 @@
 # Under Go's minimal version selection every version a library's go.mod
 # names is a floor for every application that uses it: when a store here
 # requires pgx v5.12.0, an application that pinned v5.7.6 gets v5.12.0. So
-# each published module (the core, the stores, echoscs, ginscs; lib.sh's
+# each published module (the core, the stores, the adapters, otelscs; lib.sh's
 # `published`) names the lowest versions it needs, and this check keeps them
 # from creeping up unnoticed (`go get -u`, a tidy after a new test helper,
 # a bump in passing).

@@ -6,9 +6,9 @@
 // that browsers drop when it is built; it builds for a nil manager and
 // fails clearly only when a request reaches it; and a handler that panics
 // saves nothing, so that the framework's recovery answers without a
-// cookie. The echoscs and ginscs tests run it through their framework's
-// real router, and its own test runs it on LoadAndSave. It uses the
-// standard library and memstore only.
+// cookie. The echoscs, echov5scs and ginscs tests run it through their
+// framework's real router, and its own test runs it on LoadAndSave. It
+// uses the standard library and memstore only.
 package adaptertest
 
 import (
