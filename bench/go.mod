@@ -20,9 +20,14 @@ require (
 	github.com/seed3bbca6c1/scs/ginscs v0.0.0-00010101000000-000000000000
 	github.com/seed3bbca6c1/scs/goredisstore v0.0.0-00010101000000-000000000000
 	github.com/seed3bbca6c1/scs/mysqlstore v0.0.0-00010101000000-000000000000
+	github.com/seed3bbca6c1/scs/otelscs v0.0.0-00010101000000-000000000000
 	github.com/seed3bbca6c1/scs/pgxstore v0.0.0-00010101000000-000000000000
 	github.com/seed3bbca6c1/scs/postgresstore v0.0.0-00010101000000-000000000000
 	github.com/seed3bbca6c1/scs/redisstore v0.0.0-00010101000000-000000000000
+	go.opentelemetry.io/otel/metric v1.44.0
+	go.opentelemetry.io/otel/sdk v1.44.0
+	go.opentelemetry.io/otel/sdk/metric v1.44.0
+	go.opentelemetry.io/otel/trace v1.44.0
 )
 
 require (
@@ -34,11 +39,14 @@ require (
 	github.com/cloudwego/base64x v0.1.6 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.12 // indirect
 	github.com/gin-contrib/sse v1.1.0 // indirect
+	github.com/go-logr/logr v1.4.3 // indirect
+	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/go-playground/locales v0.14.1 // indirect
 	github.com/go-playground/universal-translator v0.18.1 // indirect
 	github.com/go-playground/validator/v10 v10.30.1 // indirect
 	github.com/goccy/go-json v0.10.5 // indirect
 	github.com/goccy/go-yaml v1.19.2 // indirect
+	github.com/google/uuid v1.6.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
 	github.com/jackc/puddle/v2 v2.2.3 // indirect
@@ -58,6 +66,8 @@ require (
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	github.com/valyala/fasttemplate v1.2.2 // indirect
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
+	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
+	go.opentelemetry.io/otel v1.44.0 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/arch v0.22.0 // indirect
 	golang.org/x/crypto v0.57.0 // indirect
@@ -65,13 +75,14 @@ require (
 	golang.org/x/sync v0.23.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/text v0.42.0 // indirect
-	google.golang.org/protobuf v1.36.10 // indirect
+	google.golang.org/protobuf v1.36.11 // indirect
 )
 
 replace (
 	github.com/seed3bbca6c1/scs => ../
 	github.com/seed3bbca6c1/scs/goredisstore => ../goredisstore
 	github.com/seed3bbca6c1/scs/mysqlstore => ../mysqlstore
+	github.com/seed3bbca6c1/scs/otelscs => ../otelscs
 	github.com/seed3bbca6c1/scs/pgxstore => ../pgxstore
 	github.com/seed3bbca6c1/scs/postgresstore => ../postgresstore
 	github.com/seed3bbca6c1/scs/redisstore => ../redisstore

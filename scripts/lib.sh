@@ -50,6 +50,7 @@ module_services() {
 	mysqlstore) echo mariadb ;;
 	bunstore | gormstore) echo postgres mariadb ;;
 	redisstore) echo redis ;;
+	otelscs) echo redis ;;
 	goredisstore) echo redis redis-cluster ;;
 	etcdstore) echo etcd ;;
 	consulstore) echo consul ;;
