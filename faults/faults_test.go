@@ -3,7 +3,9 @@
 // drives requests through LoadAndSave, kills the server with SIGKILL in the
 // middle of the load, restarts it on the same data and checks that requests
 // fail fast while it is down, succeed again soon after it answers, and that
-// no update acknowledged to a client was lost.
+// no update acknowledged to a client was lost. TestRedisClusterFailover
+// does a failover instead: it kills a master of a private Redis Cluster,
+// lets its replica take over, and measures what that costs the clients.
 //
 // The module is never published; it needs the redis-server and PostgreSQL
 // server programs installed (scripts/services.sh installs them).

@@ -38,6 +38,108 @@ var compareAndSwapScript = redis.NewScript(redislayout.CompareAndSwap)
 type RedisStore struct {
 	client redis.UniversalClient
 	prefix string
+
+	// With WithReplicaWait: WAIT for waitReplicas replicas, for at most
+	// waitTimeout, after each session write; 0 replicas: no WAIT.
+	waitReplicas int
+	waitTimeout  time.Duration
+}
+
+// DefaultReplicaWaitTimeout is the WAIT timeout WithReplicaWait uses when
+// it is given none.
+const DefaultReplicaWaitTimeout = 100 * time.Millisecond
+
+// ErrNotReplicated is the error, wrapped, of a session write that the
+// master applied but that fewer replicas than WithReplicaWait asks for
+// acknowledged within its timeout. The write stays on the master (Redis
+// cannot undo it) and may reach the replicas later, or be lost if the
+// master fails first; the request that made it gets an error, so its
+// client is never told that it was saved.
+var ErrNotReplicated = errors.New("goredisstore: write not acknowledged by enough replicas")
+
+// WithReplicaWait returns a store on the same client and prefix that, after
+// each write of a session (Commit, Update, CompareAndSwap, Delete), sends
+// WAIT replicas timeout on the connection that made the write, and fails
+// the write with ErrNotReplicated when fewer than replicas replicas
+// acknowledged it within timeout. A save the session manager acknowledges
+// is then on a replica too, so a failover that promotes that replica keeps
+// it. Redis replication stays asynchronous: WAIT narrows the window, it does
+// not make a failover lossless (a replica that acknowledged may still not
+// be the one promoted). It costs a round trip to the replicas per write, and
+// writes to a master with fewer live replicas than replicas fail after
+// timeout each, until enough replicas are back.
+//
+// The write and WAIT go on one connection to the key's master: through the
+// client's Watch (WATCH key, the write, WAIT, UNWATCH), which on a Cluster
+// follows the key's slot to its master. The user index (SetUser,
+// DestroyUser) is not waited for. replicas 0 or less turns WAIT off (the
+// store behaves as one from New); a timeout of 0 or less means
+// DefaultReplicaWaitTimeout, and one under a millisecond a millisecond
+// (WAIT's own 0, wait for ever, is never sent).
+func (r *RedisStore) WithReplicaWait(replicas int, timeout time.Duration) *RedisStore {
+	switch {
+	case timeout <= 0:
+		timeout = DefaultReplicaWaitTimeout
+	case timeout < time.Millisecond: // WAIT counts in milliseconds
+		timeout = time.Millisecond
+	}
+	if replicas < 0 {
+		replicas = 0
+	}
+	return &RedisStore{client: r.client, prefix: r.prefix, waitReplicas: replicas, waitTimeout: timeout}
+}
+
+// writer is what a session write is sent through: the store's client, or
+// the transaction of WithReplicaWait's connection.
+type writer interface {
+	redis.Cmdable
+	Process(ctx context.Context, cmd redis.Cmder) error
+}
+
+// waited runs send, the commands of one session write to key, on one
+// connection to the key's master, and then WAIT there (WithReplicaWait).
+func (r *RedisStore) waited(ctx context.Context, key string, send func(c writer) error) error {
+	return r.client.Watch(ctx, func(tx *redis.Tx) error {
+		if err := send(tx); err != nil {
+			return err
+		}
+		n, err := tx.Wait(ctx, r.waitReplicas, r.waitTimeout).Result()
+		if err != nil {
+			return err
+		}
+		if n < int64(r.waitReplicas) {
+			return fmt.Errorf("%w: %d of %d replicas within %v", ErrNotReplicated, n, r.waitReplicas, r.waitTimeout)
+		}
+		return nil
+	}, key)
+}
+
+// The commands of each session write, sent through c. The methods send
+// them through the client, or through waited with WithReplicaWait.
+
+func commitOn(ctx context.Context, c writer, key string, b []byte, expiry time.Time) error {
+	err := c.Process(ctx, redis.NewCmd(ctx, "SET", key, b, "PXAT", expiry.UnixMilli()))
+	var rerr redis.Error
+	if errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "ERR syntax error") {
+		_, err = c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, key, b, 0)
+			p.PExpireAt(ctx, key, expiry)
+			return nil
+		})
+	}
+	return err
+}
+
+func delOn(ctx context.Context, c writer, key string) (int64, error) {
+	return c.Del(ctx, key).Result()
+}
+
+func updateOn(ctx context.Context, c writer, key string, b []byte, ttl time.Duration) (bool, error) {
+	return c.SetXX(ctx, key, b, ttl).Result()
+}
+
+func compareAndSwapOn(ctx context.Context, c writer, key string, old, b []byte, ms int64) (int, error) {
+	return compareAndSwapScript.Run(ctx, c, []string{key}, old, b, ms).Int()
 }
 
 // New returns a store that keeps sessions in the Redis server behind client,
@@ -162,7 +264,7 @@ func (r *RedisStore) Commit(token string, b []byte, expiry time.Time) error {
 
 // CommitCtx is Commit with a context. The value and its expiry are set by
 // one command, SET with the expiry as PXAT in Unix milliseconds (Redis 6.2
-// and later), sent with Do: go-redis's SetArgs sends EXAT in whole seconds
+// and later), sent as a raw command: go-redis's SetArgs sends EXAT in whole seconds
 // before v9.17.0, and this module's floor is v9.6.3. On an older server, which rejects it as a syntax
 // error, it falls back to SET then PEXPIREAT in one MULTI/EXEC transaction,
 // as SCS v2 does; both leave the same key, value and expiry.
@@ -171,20 +273,17 @@ func (r *RedisStore) CommitCtx(ctx context.Context, token string, b []byte, expi
 		return fmt.Errorf("goredisstore: commit: %w", err)
 	}
 	key := r.prefix + token
-	if expiry.UnixMilli() <= time.Now().UnixMilli() {
-		if err := r.client.Del(ctx, key).Err(); err != nil {
-			return fmt.Errorf("goredisstore: commit: %w", err)
-		}
-		return nil
-	}
-	err := r.client.Do(ctx, "SET", key, b, "PXAT", expiry.UnixMilli()).Err()
-	var rerr redis.Error
-	if errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "ERR syntax error") {
-		_, err = r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.Set(ctx, key, b, 0)
-			p.PExpireAt(ctx, key, expiry)
-			return nil
-		})
+	expired := expiry.UnixMilli() <= time.Now().UnixMilli()
+	var err error
+	switch {
+	case expired && r.waitReplicas > 0:
+		err = r.waited(ctx, key, func(c writer) error { _, err := delOn(ctx, c, key); return err })
+	case expired:
+		_, err = delOn(ctx, r.client, key)
+	case r.waitReplicas > 0:
+		err = r.waited(ctx, key, func(c writer) error { return commitOn(ctx, c, key, b, expiry) })
+	default:
+		err = commitOn(ctx, r.client, key, b, expiry)
 	}
 	if err != nil {
 		return fmt.Errorf("goredisstore: commit: %w", err)
@@ -208,11 +307,20 @@ func (r *RedisStore) CompareAndSwap(ctx context.Context, token string, old, b []
 	if ms <= time.Now().UnixMilli() {
 		ms = 0
 	}
-	n, err := compareAndSwapScript.Run(ctx, r.client, []string{r.prefix + token}, old, b, ms).Int()
+	key := r.prefix + token
+	if r.waitReplicas > 0 {
+		var n int
+		err = r.waited(ctx, key, func(c writer) (err error) { n, err = compareAndSwapOn(ctx, c, key, old, b, ms); return err })
+		swapped = n == 1
+	} else {
+		var n int
+		n, err = compareAndSwapOn(ctx, r.client, key, old, b, ms)
+		swapped = n == 1
+	}
 	if err != nil {
 		return false, fmt.Errorf("goredisstore: compare and swap: %w", err)
 	}
-	return n == 1, nil
+	return swapped, nil
 }
 
 // Update stores b as the data of the session token until expiry, as Commit
@@ -229,14 +337,22 @@ func (r *RedisStore) Update(ctx context.Context, token string, b []byte, expiry 
 	}
 	key := r.prefix + token
 	ttl := time.Until(expiry).Truncate(time.Millisecond)
-	if ttl <= 0 {
-		n, err := r.client.Del(ctx, key).Result()
-		if err != nil {
-			return false, fmt.Errorf("goredisstore: update: %w", err)
-		}
-		return n == 1, nil
+	switch {
+	case ttl <= 0 && r.waitReplicas > 0:
+		var n int64
+		err = r.waited(ctx, key, func(c writer) (err error) { n, err = delOn(ctx, c, key); return err })
+		found = n == 1
+	case ttl <= 0:
+		var n int64
+		n, err = delOn(ctx, r.client, key)
+		found = n == 1
+	case r.waitReplicas > 0:
+		var ok bool
+		err = r.waited(ctx, key, func(c writer) (err error) { ok, err = updateOn(ctx, c, key, b, ttl); return err })
+		found = ok
+	default:
+		found, err = updateOn(ctx, r.client, key, b, ttl)
 	}
-	found, err = r.client.SetXX(ctx, key, b, ttl).Result()
 	if err != nil {
 		return false, fmt.Errorf("goredisstore: update: %w", err)
 	}
@@ -254,7 +370,14 @@ func (r *RedisStore) DeleteCtx(ctx context.Context, token string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("goredisstore: delete: %w", err)
 	}
-	if err := r.client.Del(ctx, r.prefix+token).Err(); err != nil {
+	key := r.prefix + token
+	var err error
+	if r.waitReplicas > 0 {
+		err = r.waited(ctx, key, func(c writer) error { _, err := delOn(ctx, c, key); return err })
+	} else {
+		_, err = delOn(ctx, r.client, key)
+	}
+	if err != nil {
 		return fmt.Errorf("goredisstore: delete: %w", err)
 	}
 	return nil

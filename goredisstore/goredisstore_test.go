@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/seed3bbca6c1/scs"
+	"github.com/seed3bbca6c1/scs/internal/enginetest"
 	"github.com/seed3bbca6c1/scs/internal/kvtest"
 	"github.com/seed3bbca6c1/scs/internal/testenv"
 	"github.com/seed3bbca6c1/scs/storetest"
@@ -221,4 +223,111 @@ func TestCompareAndSwapExpiry(t *testing.T) {
 	if _, found, err := s.Find(tok); err != nil || found {
 		t.Fatalf("Find after CompareAndSwap with a past expiry = %v, %v; want not found", found, err)
 	}
+}
+
+// TestReplicaWaitWithoutReplicas runs WithReplicaWait against the test
+// cluster, whose masters have no replicas: every write still reaches the
+// key's master, through the cluster client's Watch, and fails with
+// ErrNotReplicated after the timeout, as WAIT counts no replica.
+func TestReplicaWaitWithoutReplicas(t *testing.T) {
+	addrs := strings.Split(testenv.Server(t, clusterEnv, clusterAddrs, func(seeds string) error {
+		return testenv.Dial(strings.Split(seeds, ",")[0])
+	}), ",")
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	t.Cleanup(func() { c.Close() })
+	plain := NewUniversalWithPrefix(c, testPrefix(t, c))
+	const timeout = 50 * time.Millisecond
+	s := plain.WithReplicaWait(1, timeout)
+	ctx := context.Background()
+	later := time.Now().Add(time.Minute)
+	// Tokens spread over the three masters.
+	for i := 0; i < 6; i++ {
+		tok := storetest.Token(t)
+		start := time.Now()
+		err := s.Commit(tok, []byte("v1"), later)
+		if !errors.Is(err, ErrNotReplicated) {
+			t.Fatalf("Commit = %v; want ErrNotReplicated", err)
+		}
+		if took := time.Since(start); took < timeout {
+			t.Errorf("Commit failed after %v, before the WAIT timeout %v", took, timeout)
+		}
+		// The master has the write, as the error says.
+		if b, found, err := plain.Find(tok); err != nil || !found || string(b) != "v1" {
+			t.Fatalf("Find after the unreplicated Commit = %q, %v, %v; want v1 on the master", b, found, err)
+		}
+		if _, err := s.Update(ctx, tok, []byte("v2"), later); !errors.Is(err, ErrNotReplicated) {
+			t.Errorf("Update = %v; want ErrNotReplicated", err)
+		}
+		if _, err := s.CompareAndSwap(ctx, tok, []byte("v2"), []byte("v3"), later); !errors.Is(err, ErrNotReplicated) {
+			t.Errorf("CompareAndSwap = %v; want ErrNotReplicated", err)
+		}
+		if err := s.Delete(tok); !errors.Is(err, ErrNotReplicated) {
+			t.Errorf("Delete = %v; want ErrNotReplicated", err)
+		}
+		if _, found, err := plain.Find(tok); err != nil || found {
+			t.Fatalf("Find after Delete = %v, %v; want the session gone from the master", found, err)
+		}
+	}
+	// Zero replicas is no WAIT at all: the store behaves as plain.
+	if err := plain.WithReplicaWait(0, timeout).Commit(storetest.Token(t), []byte("v"), later); err != nil {
+		t.Fatalf("Commit with WithReplicaWait(0) = %v", err)
+	}
+}
+
+// TestReplicaWait runs the conformance kit against a private master with
+// one replica, storing through WithReplicaWait(1): every write the kit
+// makes must be acknowledged by the replica, and a saved session must be
+// readable there at once.
+func TestReplicaWait(t *testing.T) {
+	master := enginetest.NewRedis(t, "--appendonly", "no")
+	master.Start()
+	replica := enginetest.NewRedis(t, "--appendonly", "no", "--replicaof", "127.0.0.1", strconv.Itoa(master.Port()))
+	replica.Start()
+	mc := redis.NewClient(&redis.Options{Addr: master.Addr()})
+	t.Cleanup(func() { mc.Close() })
+	rc := redis.NewClient(&redis.Options{Addr: replica.Addr()})
+	t.Cleanup(func() { rc.Close() })
+	ctx := context.Background()
+	replica.WaitReady(10*time.Second, func() error {
+		info, err := rc.Info(ctx, "replication").Result()
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(info, "master_link_status:up") {
+			return errors.New("replica not in sync")
+		}
+		return nil
+	})
+
+	storetest.Suite{
+		New: func(t *testing.T) scs.Store {
+			return NewWithPrefix(mc, testPrefix(t, mc)).WithReplicaWait(1, time.Second)
+		},
+	}.Run(t)
+
+	s := New(mc).WithReplicaWait(1, time.Second)
+	tok := storetest.Token(t)
+	t.Cleanup(func() { mc.Del(ctx, DefaultPrefix+tok) })
+	for i := 0; i < 20; i++ {
+		v := []byte("v" + strconv.Itoa(i))
+		if err := s.Commit(tok, v, time.Now().Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := rc.Get(ctx, DefaultPrefix+tok).Bytes(); err != nil || !bytes.Equal(b, v) {
+			t.Fatalf("replica holds %q, %v right after Commit(%q) returned", b, err, v)
+		}
+	}
+
+	// The cost, one commit at a time on loopback.
+	const n = 300
+	mean := func(s *RedisStore) time.Duration {
+		start := time.Now()
+		for i := 0; i < n; i++ {
+			if err := s.Commit(tok, benchPayload, time.Now().Add(time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return time.Since(start) / n
+	}
+	t.Logf("Commit of 1 KiB, mean of %d: %v without WAIT, %v with WithReplicaWait(1, 1s)", n, mean(New(mc)), mean(s))
 }
