@@ -217,17 +217,18 @@ func (s *SessionManager) storeAll(ctx context.Context) (map[string][]byte, error
 	return all, nil
 }
 
-// index records in user's index that the store key belongs to user until
-// expiry, when there is a user and the store keeps an index. The call is
-// bounded by StoreTimeout.
-func (s *SessionManager) index(ctx context.Context, user, key string, expiry time.Time) error {
+// index records in the index of u's user that the store key belongs to
+// the user until expiry, saved now, with u's start and label, when there is
+// a user and the store keeps an index. The call is bounded by StoreTimeout.
+func (s *SessionManager) index(ctx context.Context, u userMeta, key string, expiry time.Time) error {
 	ix := s.store(ctx).index
-	if ix == nil || user == "" {
+	if ix == nil || u.id == "" {
 		return nil
 	}
+	entry := UserIndexEntry{Token: key, Expiry: expiry, Created: u.created, LastActive: s.clock(), Label: u.label}
 	sctx, cancel := s.storeContext(ctx)
 	defer cancel()
-	if err := s.storeFailed(ctx, key, ix.AddUserSession(sctx, user, key, expiry)); err != nil {
+	if err := s.storeFailed(ctx, key, ix.AddUserSession(sctx, u.id, entry)); err != nil {
 		return fmt.Errorf("index its user: %w", err)
 	}
 	return nil
@@ -253,19 +254,19 @@ func (s *SessionManager) unindex(ctx context.Context, user string, keys ...strin
 	return nil
 }
 
-// indexed returns the store keys in user's index, bounded by StoreTimeout;
+// indexed returns the entries in user's index, bounded by StoreTimeout;
 // ok is false when the store keeps no index.
-func (s *SessionManager) indexed(ctx context.Context, user string) (keys []string, ok bool, err error) {
+func (s *SessionManager) indexed(ctx context.Context, user string) (entries []UserIndexEntry, ok bool, err error) {
 	ix := s.store(ctx).index
 	if ix == nil {
 		return nil, false, nil
 	}
 	sctx, cancel := s.storeContext(ctx)
 	defer cancel()
-	keys, err = ix.UserSessions(sctx, user)
+	entries, err = ix.UserSessions(sctx, user)
 	if err != nil {
 		s.storeFailed(ctx, "", err)
 		return nil, true, fmt.Errorf("scs: list user sessions: %w", err)
 	}
-	return keys, true, nil
+	return entries, true, nil
 }

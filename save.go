@@ -31,7 +31,7 @@ func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, t
 		sd.mu.Unlock()
 		return s.commitMerged(ctx, sd, token, key)
 	}
-	user, prev := userOf(sd.values), ""
+	u, prev := s.sessionUser(sd.values), ""
 	if existing {
 		prev = sd.changes.user
 	}
@@ -57,12 +57,12 @@ func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, t
 		up = s.store(ctx).update
 	}
 	if up != nil {
-		err = s.commitExisting(ctx, sd, up, key, b, expiry, user)
+		err = s.commitExisting(ctx, sd, up, key, b, expiry, u)
 	} else {
-		err = s.commitNew(ctx, key, b, expiry, user)
+		err = s.commitNew(ctx, key, b, expiry, u)
 	}
 	if err == nil {
-		err = s.finishSave(ctx, sd, created, key, expiry, prev, user)
+		err = s.finishSave(ctx, sd, created, key, expiry, prev, u.id)
 	}
 	if err != nil {
 		return "", time.Time{}, err
@@ -75,8 +75,8 @@ func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, t
 // deleted: then the session is gone (ErrSessionGone). The user's index
 // entry is written first, so that a failure there leaves the stored data
 // as it was.
-func (s *SessionManager) commitExisting(ctx context.Context, sd *sessionData, up UpdateStore, key string, b []byte, expiry time.Time, user string) error {
-	if err := s.index(ctx, user, key, expiry); err != nil {
+func (s *SessionManager) commitExisting(ctx context.Context, sd *sessionData, up UpdateStore, key string, b []byte, expiry time.Time, u userMeta) error {
+	if err := s.index(ctx, u, key, expiry); err != nil {
 		return fmt.Errorf("scs: commit session: %w", err)
 	}
 	found, err := s.storeUpdate(ctx, up, key, b, expiry)
@@ -84,7 +84,7 @@ func (s *SessionManager) commitExisting(ctx context.Context, sd *sessionData, up
 		return fmt.Errorf("scs: commit session: %w", err)
 	}
 	if !found {
-		_ = s.unindex(ctx, user, key) // best effort: the entry names a deleted key
+		_ = s.unindex(ctx, u.id, key) // best effort: the entry names a deleted key
 		_, _, err := s.sessionGone(ctx, sd, key)
 		return err
 	}
@@ -95,11 +95,11 @@ func (s *SessionManager) commitExisting(ctx context.Context, sd *sessionData, up
 // with the store's Commit, as SCS v2 saves every session, then indexes it
 // under its user. When the index write fails, the session is deleted
 // again: no live session is missing from its user's index.
-func (s *SessionManager) commitNew(ctx context.Context, key string, b []byte, expiry time.Time, user string) error {
+func (s *SessionManager) commitNew(ctx context.Context, key string, b []byte, expiry time.Time, u userMeta) error {
 	if err := s.storeCommit(ctx, key, b, expiry); err != nil {
 		return fmt.Errorf("scs: commit session: %w", err)
 	}
-	if err := s.index(ctx, user, key, expiry); err != nil {
+	if err := s.index(ctx, u, key, expiry); err != nil {
 		_ = s.storeDelete(ctx, key)
 		return fmt.Errorf("scs: commit session: %w", err)
 	}
@@ -114,6 +114,11 @@ func (s *SessionManager) finishSave(ctx context.Context, sd *sessionData, create
 	if prev != "" && prev != user {
 		if err := s.unindex(ctx, prev, key); err != nil {
 			return fmt.Errorf("scs: commit session: %w", err)
+		}
+	}
+	if prev != user {
+		if err := s.capUserSessions(ctx, user, key); err != nil {
+			return err
 		}
 	}
 	if err := s.confirmMoves(ctx, sd, key, expiry); err != nil {
@@ -203,7 +208,7 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, toke
 				prev = userOf(v)
 			}
 		}
-		user := userOf(values)
+		u := s.sessionUser(values)
 		b, err := s.Codec.Encode(deadline, values)
 		sd.mu.Unlock()
 		if err != nil {
@@ -211,7 +216,7 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, toke
 		}
 
 		expiry := s.storeExpiry(deadline)
-		if err := s.index(ctx, user, key, expiry); err != nil {
+		if err := s.index(ctx, u, key, expiry); err != nil {
 			return "", time.Time{}, fmt.Errorf("scs: commit session: %w", err)
 		}
 		switch {
@@ -242,7 +247,7 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, toke
 		sd.mu.Lock()
 		sd.values, sd.deadline = values, deadline
 		sd.mu.Unlock()
-		if err := s.finishSave(ctx, sd, false, key, expiry, prev, user); err != nil {
+		if err := s.finishSave(ctx, sd, false, key, expiry, prev, u.id); err != nil {
 			return "", time.Time{}, err
 		}
 		return token, expiry, nil

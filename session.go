@@ -71,6 +71,14 @@ type SessionManager struct {
 	// without MergeConcurrent; see Commit.
 	MergeConcurrent bool
 
+	// MaxUserSessions caps the sessions of one user (see SetUser): when a
+	// session is saved with a new user (a login), that user's oldest
+	// sessions beyond MaxUserSessions end, as with DestroyUserSession. The
+	// default, zero, sets no cap. It needs a store that implements
+	// UserIndexStore, or one that can list its sessions (then every login
+	// reads the whole store).
+	MaxUserSessions int
+
 	// MergeTimeout bounds how long a save with MergeConcurrent keeps
 	// retrying, including its wait for other requests of the same session
 	// in this manager, before Commit returns ErrConflict. The request's

@@ -3,6 +3,8 @@ package scs
 import (
 	"context"
 	"time"
+
+	"github.com/seed3bbca6c1/scs/internal/userindex"
 )
 
 // Store is the interface for session stores. Tokens given to a store are
@@ -68,29 +70,45 @@ type ExpiryStore interface {
 }
 
 // UserIndexStore is a Store that keeps, beside its sessions, an index from
-// user IDs to the sessions of each user, so that SessionManager.UserSessions
-// and DestroyUser cost in proportion to one user's sessions rather than to
-// the whole store. The index lives in its own keys or table, never in the
-// sessions' data, so the sessions stay readable by SCS v2. Tokens given to
-// and returned by its methods are store keys, as for Store.
+// user IDs to the sessions of each user, so that SessionManager's
+// UserSessions, DestroyUser and the device calls (ListUserSessions,
+// DestroyUserSession, DestroyOtherSessions) cost in proportion to one
+// user's sessions rather than to the whole store. The index lives in its
+// own keys or table, never in the sessions' data, so the sessions stay
+// readable by SCS v2. Tokens given to and returned by its methods are store
+// keys, as for Store.
 //
 // The SessionManager adds an entry when it saves a session that has a user
-// (see SetUser), with the session's expiry, and removes it when it destroys
-// the session, renews its token or merges it into another.
+// (see SetUser), with the session's expiry, the time it got its user, the
+// time of the save and its label, and removes it when it destroys the
+// session, renews its token or merges it into another.
 type UserIndexStore interface {
-	// AddUserSession records that the session token belongs to userID
-	// until expiry, replacing the expiry of an entry already there.
-	AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error
+	// AddUserSession records entry, for the session entry.Token of
+	// userID, replacing the entry of that token if there is one.
+	AddUserSession(ctx context.Context, userID string, entry UserIndexEntry) error
 
 	// RemoveUserSessions removes tokens from userID's index. Tokens that
 	// are not in it are ignored.
 	RemoveUserSessions(ctx context.Context, userID string, tokens []string) error
 
-	// UserSessions returns the tokens in userID's index whose expiry has
+	// UserSessions returns the entries in userID's index whose expiry has
 	// not passed, in no particular order; none (nil or empty) for an
 	// unknown user. It may delete the entries that have expired.
-	UserSessions(ctx context.Context, userID string) ([]string, error)
+	UserSessions(ctx context.Context, userID string) ([]UserIndexEntry, error)
 }
+
+// UserIndexEntry is one session in a UserIndexStore's index of a user's
+// sessions: its store key (Token), its Expiry, when it got its user
+// (Created, the login), when it was last saved (LastActive: its last
+// request, to within SessionManager.IdleRefreshInterval) and the
+// application's Label for it (SetUserLabel; "" for none). A store keeps the
+// times to the millisecond at least, and the label as given (at most
+// MaxUserLabel bytes, any bytes). It is defined in an internal package so
+// that memstore, which this package imports, can use it too.
+type UserIndexEntry = userindex.Entry
+
+// MaxUserLabel is the longest label SetUserLabel keeps, in bytes.
+const MaxUserLabel = 200
 
 // UpdateStore is a Store with conditional writes: a write that happens only
 // while the session exists (Update), and one that happens only while the

@@ -4,11 +4,45 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 )
 
-// userKey is the session key under which SetUser keeps the session's user
-// ID, a string: a value SCS v2 reads like any other.
-const userKey = "__userID"
+// The session keys under which SetUser keeps the session's user ID (a
+// string), the time the session got that user (a time.Time), and
+// SetUserLabel its label (a string): values SCS v2 reads like any other.
+const (
+	userKey      = "__userID"
+	userSinceKey = "__userSince"
+	userLabelKey = "__userLabel"
+)
+
+// userMeta is what the index keeps of a session's user: the user ID, when
+// the session got it, and the session's label.
+type userMeta struct {
+	id      string
+	created time.Time
+	label   string
+}
+
+// userMetaOf returns the user of a session with values.
+func userMetaOf(values map[string]interface{}) userMeta {
+	u := userMeta{id: userOf(values)}
+	u.created, _ = values[userSinceKey].(time.Time)
+	u.label, _ = values[userLabelKey].(string)
+	return u
+}
+
+// sessionUser returns the user of a session with values, about to be
+// saved; a session with a user but no start time (its user ID was Put)
+// gets now as its start. The caller holds the session's lock.
+func (s *SessionManager) sessionUser(values map[string]interface{}) userMeta {
+	u := userMetaOf(values)
+	if u.id != "" && u.created.IsZero() {
+		u.created = s.clock().UTC()
+		values[userSinceKey] = u.created
+	}
+	return u
+}
 
 // SetUser associates the session in ctx with the user userID, typically at
 // login (after RenewToken), so that UserSessions lists it and DestroyUser
@@ -34,14 +68,21 @@ func (s *SessionManager) SetUser(ctx context.Context, userID string) error {
 	sd.mu.Lock()
 	if userID == "" {
 		delete(sd.values, userKey)
+		delete(sd.values, userSinceKey)
+		delete(sd.values, userLabelKey)
 	} else {
 		if sd.values == nil {
 			sd.values = make(map[string]interface{})
+		}
+		if sd.values[userKey] != userID {
+			sd.values[userSinceKey] = s.clock().UTC() // a new login
 		}
 		sd.values[userKey] = userID
 	}
 	sd.status = Modified
 	sd.changes.put(userKey)
+	sd.changes.put(userSinceKey)
+	sd.changes.put(userLabelKey)
 	sd.mu.Unlock()
 	return nil
 }
@@ -101,13 +142,19 @@ func (s *SessionManager) UserSessions(ctx context.Context, userID string) ([]str
 // It does not change the session in ctx, even when it is one of the
 // user's: call Destroy for that one as well, to clear its cookie.
 func (s *SessionManager) DestroyUser(ctx context.Context, userID string) (int, error) {
+	return s.destroyUser(ctx, userID, "")
+}
+
+// destroyUser is DestroyUser, leaving the session stored under keep alone
+// ("" for none).
+func (s *SessionManager) destroyUser(ctx context.Context, userID, keep string) (int, error) {
 	done := make(map[string]bool)
 	for round := 0; ; round++ {
 		keys, err := s.userKeys(ctx, userID, true)
 		if err != nil {
 			return len(done), err
 		}
-		keys = slices.DeleteFunc(keys, func(k string) bool { return done[k] })
+		keys = slices.DeleteFunc(keys, func(k string) bool { return done[k] || k == keep && k != "" })
 		if len(keys) == 0 {
 			return len(done), nil
 		}
@@ -131,27 +178,43 @@ func (s *SessionManager) DestroyUser(ctx context.Context, userID string) (int, e
 // first finds only sessions that requests in flight moved while it ran.
 const maxDestroyRounds = 8
 
-// userKeys returns the store keys of userID's live sessions, from the
-// store's index or else by reading every session; with moving, also the
-// keys of the user's sessions being moved to another key (tombstones, see
-// move.go), which DestroyUser must delete to stop the move.
+// userKeys returns the store keys of userID's live sessions (see
+// userEntries).
 func (s *SessionManager) userKeys(ctx context.Context, userID string, moving bool) ([]string, error) {
+	entries, err := s.userEntries(ctx, userID, moving)
+	keys := make([]string, len(entries))
+	for i, e := range entries {
+		keys[i] = e.Token
+	}
+	return keys, err
+}
+
+// userEntries returns the index entries of userID's live sessions, from
+// the store's index or else by reading every session (then LastActive is
+// unknown, zero, and Expiry is the session's deadline); with moving, also
+// the entries of the user's sessions being moved to another key
+// (tombstones, see move.go), which DestroyUser must delete to stop the
+// move.
+func (s *SessionManager) userEntries(ctx context.Context, userID string, moving bool) ([]UserIndexEntry, error) {
 	if userID == "" {
 		return nil, nil
 	}
-	if keys, ok, err := s.indexed(ctx, userID); ok {
-		return keys, err
+	if entries, ok, err := s.indexed(ctx, userID); ok {
+		return entries, err
 	}
 	all, err := s.storeAll(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var keys []string
+	var entries []UserIndexEntry
 	for key, b := range all {
 		// A session this codec cannot read belongs to no user it knows.
-		if d, values, err := s.Codec.Decode(b); err == nil && (moving || s.live(d)) && values[userKey] == userID {
-			keys = append(keys, key)
+		d, values, err := s.Codec.Decode(b)
+		if err != nil || !(moving || s.live(d)) || values[userKey] != userID {
+			continue
 		}
+		u := userMetaOf(values)
+		entries = append(entries, UserIndexEntry{Token: key, Expiry: d, Created: u.created, Label: u.label})
 	}
-	return keys, nil
+	return entries, nil
 }

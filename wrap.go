@@ -186,9 +186,9 @@ func (w *wrappedStore) CompareAndSwap(ctx context.Context, token string, old, b 
 	return swapped, err
 }
 
-func (w *wrappedStore) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
+func (w *wrappedStore) AddUserSession(ctx context.Context, userID string, entry UserIndexEntry) error {
 	return w.around(ctx, "AddUserSession", func(ctx context.Context) error {
-		return w.index.AddUserSession(ctx, userID, token, expiry)
+		return w.index.AddUserSession(ctx, userID, entry)
 	})
 }
 
@@ -198,10 +198,10 @@ func (w *wrappedStore) RemoveUserSessions(ctx context.Context, userID string, to
 	})
 }
 
-func (w *wrappedStore) UserSessions(ctx context.Context, userID string) (tokens []string, err error) {
+func (w *wrappedStore) UserSessions(ctx context.Context, userID string) (entries []UserIndexEntry, err error) {
 	err = w.around(ctx, "UserSessions", func(ctx context.Context) (err error) {
-		tokens, err = w.index.UserSessions(ctx, userID)
+		entries, err = w.index.UserSessions(ctx, userID)
 		return err
 	})
-	return tokens, err
+	return entries, err
 }

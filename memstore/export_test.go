@@ -1,7 +1,5 @@
 package memstore
 
-import "maps"
-
 // Stored reports whether s holds an entry for token, expired or not: the
 // engine-level view the conformance kit's cleanup check needs.
 func Stored(s *MemStore, token string) bool {
@@ -26,5 +24,9 @@ func IndexedTokens(s *MemStore, userID string) map[string]int64 {
 	if !ok {
 		return nil
 	}
-	return maps.Clone(e.tokens)
+	tokens := make(map[string]int64, len(e.tokens))
+	for token, ix := range e.tokens {
+		tokens[token] = ix.expiry
+	}
+	return tokens
 }

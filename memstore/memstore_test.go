@@ -133,14 +133,14 @@ func TestDeleteExpiredUsers(t *testing.T) {
 		user := fmt.Sprint("user", i)
 		switch i % 3 {
 		case 0: // live
-			s.AddUserSession(ctx, user, "a", future)
+			s.AddUserSession(ctx, user, scs.UserIndexEntry{Token: "a", Expiry: future})
 		case 1: // expired
-			s.AddUserSession(ctx, user, "a", past)
-			s.AddUserSession(ctx, user, "b", past)
+			s.AddUserSession(ctx, user, scs.UserIndexEntry{Token: "a", Expiry: past})
+			s.AddUserSession(ctx, user, scs.UserIndexEntry{Token: "b", Expiry: past})
 		case 2: // mixed; "b" was to expire first, then was renewed
-			s.AddUserSession(ctx, user, "a", past)
-			s.AddUserSession(ctx, user, "b", time.Now().Add(time.Millisecond))
-			s.AddUserSession(ctx, user, "b", future)
+			s.AddUserSession(ctx, user, scs.UserIndexEntry{Token: "a", Expiry: past})
+			s.AddUserSession(ctx, user, scs.UserIndexEntry{Token: "b", Expiry: time.Now().Add(time.Millisecond)})
+			s.AddUserSession(ctx, user, scs.UserIndexEntry{Token: "b", Expiry: future})
 		}
 	}
 	var wg sync.WaitGroup
@@ -149,7 +149,7 @@ func TestDeleteExpiredUsers(t *testing.T) {
 		defer wg.Done()
 		for i := range n {
 			user := fmt.Sprint("other", i)
-			s.AddUserSession(ctx, user, "a", future)
+			s.AddUserSession(ctx, user, scs.UserIndexEntry{Token: "a", Expiry: future})
 			s.RemoveUserSessions(ctx, user, []string{"a"})
 		}
 	}()
@@ -164,7 +164,7 @@ func TestDeleteExpiredUsers(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Fatalf("after DeleteExpired, %s's entries = %q, want %q", user, got, want)
 		}
-		if live, _ := s.UserSessions(ctx, user); !slices.Equal(live, want) {
+		if live := tokensOf(s.UserSessions(ctx, user)); !slices.Equal(live, want) {
 			t.Fatalf("UserSessions(%s) = %q, want %q", user, live, want)
 		}
 	}
@@ -175,20 +175,30 @@ func TestDeleteExpiredUsers(t *testing.T) {
 func TestUserSessionsDropsExpired(t *testing.T) {
 	s := memstore.NewWithCleanupInterval(0)
 	ctx := context.Background()
-	s.AddUserSession(ctx, "u", "old", time.Now().Add(-time.Second))
-	s.AddUserSession(ctx, "u", "new", time.Now().Add(time.Hour))
-	if live, _ := s.UserSessions(ctx, "u"); !slices.Equal(live, []string{"new"}) {
+	s.AddUserSession(ctx, "u", scs.UserIndexEntry{Token: "old", Expiry: time.Now().Add(-time.Second)})
+	s.AddUserSession(ctx, "u", scs.UserIndexEntry{Token: "new", Expiry: time.Now().Add(time.Hour)})
+	if live := tokensOf(s.UserSessions(ctx, "u")); !slices.Equal(live, []string{"new"}) {
 		t.Fatalf("UserSessions = %q, want [new]", live)
 	}
 	if got := memstore.IndexedTokens(s, "u"); len(got) != 1 {
 		t.Fatalf("after UserSessions, the index holds %v, want only new", got)
 	}
 	s.RemoveUserSessions(ctx, "u", []string{"new"})
-	s.AddUserSession(ctx, "v", "old", time.Now().Add(-time.Second))
+	s.AddUserSession(ctx, "v", scs.UserIndexEntry{Token: "old", Expiry: time.Now().Add(-time.Second)})
 	if live, _ := s.UserSessions(ctx, "v"); len(live) != 0 {
 		t.Fatalf("UserSessions(v) = %q, want none", live)
 	}
 	if got := memstore.IndexedTokens(s, "v"); got != nil {
 		t.Fatalf("after UserSessions, v is still in the index: %v", got)
 	}
+}
+
+// tokensOf returns the tokens of index entries, sorted.
+func tokensOf(entries []scs.UserIndexEntry, _ error) []string {
+	tokens := make([]string, len(entries))
+	for i, e := range entries {
+		tokens[i] = e.Token
+	}
+	slices.Sort(tokens)
+	return tokens
 }

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/seed3bbca6c1/scs/internal/userindex"
 )
 
 // userDeleteBatch is the most users whose expired entries a cleanup pass
@@ -29,7 +31,14 @@ type userEntry struct {
 	// expired entry. Renewing a session leaves it earlier than needed
 	// until the pass or UserSessions next walks the user's tokens.
 	earliest int64
-	tokens   map[string]int64 // each token's expiry, Unix nanoseconds
+	tokens   map[string]indexed // by token
+}
+
+// indexed is one session in a user's entry: its index entry, and its
+// expiry in Unix nanoseconds.
+type indexed struct {
+	entry  userindex.Entry
+	expiry int64
 }
 
 // userShard returns the shard of the index that holds userID, creating
@@ -47,17 +56,18 @@ func (s *MemStore) userShard(userID string, create bool) *userShard {
 	return &shards[maphash.String(s.seed, userID)&(shardCount-1)]
 }
 
-// AddUserSession records that the session token belongs to userID until
-// expiry. With RemoveUserSessions and UserSessions it makes the store an
+// AddUserSession records entry, the session entry.Token of userID,
+// replacing the entry of that token. With RemoveUserSessions and
+// UserSessions it makes the store an
 // scs.UserIndexStore, so that SessionManager.UserSessions and DestroyUser
 // cost in proportion to one user's sessions. The index is sharded by a
 // hash of the user ID, like the sessions by token, so that calls for
 // different users seldom wait for each other, nor for a cleanup pass.
-func (s *MemStore) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
+func (s *MemStore) AddUserSession(ctx context.Context, userID string, entry userindex.Entry) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	exp := expiry.UnixNano()
+	exp := entry.Expiry.UnixNano()
 	sh := s.userShard(userID, true)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -66,10 +76,10 @@ func (s *MemStore) AddUserSession(ctx context.Context, userID, token string, exp
 	}
 	e, ok := sh.users[userID]
 	if !ok {
-		e = userEntry{earliest: exp, tokens: make(map[string]int64, 1)}
+		e = userEntry{earliest: exp, tokens: make(map[string]indexed, 1)}
 	}
 	e.earliest = min(e.earliest, exp)
-	e.tokens[token] = exp
+	e.tokens[entry.Token] = indexed{entry: entry, expiry: exp}
 	sh.users[userID] = e
 	return nil
 }
@@ -98,9 +108,9 @@ func (s *MemStore) RemoveUserSessions(ctx context.Context, userID string, tokens
 	return nil
 }
 
-// UserSessions returns the tokens in userID's index that have not expired,
-// and drops the user's expired ones.
-func (s *MemStore) UserSessions(ctx context.Context, userID string) ([]string, error) {
+// UserSessions returns the entries in userID's index that have not
+// expired, and drops the user's expired ones.
+func (s *MemStore) UserSessions(ctx context.Context, userID string) ([]userindex.Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -115,10 +125,10 @@ func (s *MemStore) UserSessions(ctx context.Context, userID string) ([]string, e
 	if !ok {
 		return nil, nil
 	}
-	live := make([]string, 0, len(e.tokens))
-	for token, expiry := range e.tokens {
-		if now < expiry {
-			live = append(live, token)
+	live := make([]userindex.Entry, 0, len(e.tokens))
+	for _, ix := range e.tokens {
+		if now < ix.expiry {
+			live = append(live, ix.entry)
 		}
 	}
 	if now >= e.earliest {
@@ -132,11 +142,11 @@ func (s *MemStore) UserSessions(ctx context.Context, userID string) ([]string, e
 // none is left. The caller holds sh.mu for writing.
 func (sh *userShard) dropExpired(userID string, e userEntry, now int64) {
 	e.earliest = math.MaxInt64
-	for token, expiry := range e.tokens {
-		if now >= expiry {
+	for token, ix := range e.tokens {
+		if now >= ix.expiry {
 			delete(e.tokens, token)
 		} else {
-			e.earliest = min(e.earliest, expiry)
+			e.earliest = min(e.earliest, ix.expiry)
 		}
 	}
 	if len(e.tokens) == 0 {

@@ -374,15 +374,15 @@ type pausingIndex struct {
 // Unwrap gives the SessionManager the wrapped store's other capabilities.
 func (p *pausingIndex) Unwrap() scs.Store { return p.Store }
 
-func (p *pausingIndex) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
-	return p.ix.AddUserSession(ctx, userID, token, expiry)
+func (p *pausingIndex) AddUserSession(ctx context.Context, userID string, entry scs.UserIndexEntry) error {
+	return p.ix.AddUserSession(ctx, userID, entry)
 }
 
 func (p *pausingIndex) RemoveUserSessions(ctx context.Context, userID string, tokens []string) error {
 	return p.ix.RemoveUserSessions(ctx, userID, tokens)
 }
 
-func (p *pausingIndex) UserSessions(ctx context.Context, userID string) ([]string, error) {
+func (p *pausingIndex) UserSessions(ctx context.Context, userID string) ([]scs.UserIndexEntry, error) {
 	keys, err := p.ix.UserSessions(ctx, userID)
 	if !p.once.Swap(true) {
 		close(p.listed)
@@ -396,19 +396,19 @@ var errIndexDown = errors.New("storetest: the index is down (injected)")
 // Unwrap gives the SessionManager the wrapped store's other capabilities.
 func (f *failingIndex) Unwrap() scs.Store { return f.Store }
 
-func (f *failingIndex) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
+func (f *failingIndex) AddUserSession(ctx context.Context, userID string, entry scs.UserIndexEntry) error {
 	if f.fail.Swap(false) {
-		f.failed.Store(token)
+		f.failed.Store(entry.Token)
 		return errIndexDown
 	}
-	return f.ix.AddUserSession(ctx, userID, token, expiry)
+	return f.ix.AddUserSession(ctx, userID, entry)
 }
 
 func (f *failingIndex) RemoveUserSessions(ctx context.Context, userID string, tokens []string) error {
 	return f.ix.RemoveUserSessions(ctx, userID, tokens)
 }
 
-func (f *failingIndex) UserSessions(ctx context.Context, userID string) ([]string, error) {
+func (f *failingIndex) UserSessions(ctx context.Context, userID string) ([]scs.UserIndexEntry, error) {
 	return f.ix.UserSessions(ctx, userID)
 }
 

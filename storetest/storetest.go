@@ -151,6 +151,7 @@ func (s Suite) Run(t *testing.T) {
 	t.Run("LogoutInterleavings", func(t *testing.T) { LogoutInterleavings(t, s.New(t)) })
 	t.Run("LogoutRaces", func(t *testing.T) { LogoutRaces(t, s.New) })
 	t.Run("IndexDrift", func(t *testing.T) { IndexDrift(t, s.New) })
+	t.Run("Devices", func(t *testing.T) { Devices(t, s.New) })
 	t.Run("Concurrent", s.testConcurrent)
 	t.Run("Cleanup", s.testCleanup)
 	t.Run("StopCleanup", s.testStopCleanup)

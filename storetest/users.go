@@ -40,7 +40,7 @@ func (s Suite) testUserIndex(t *testing.T) {
 		{alice, a, later}, // replaces a's expiry
 		{bob, c, later},
 	} {
-		if err := ix.AddUserSession(ctx, e.user, e.token, e.expiry); err != nil {
+		if err := ix.AddUserSession(ctx, e.user, scs.UserIndexEntry{Token: e.token, Expiry: e.expiry}); err != nil {
 			t.Fatalf("AddUserSession: %v", err)
 		}
 	}
@@ -60,7 +60,7 @@ func (s Suite) testUserIndex(t *testing.T) {
 
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	if err := ix.AddUserSession(cancelled, alice, a, later); err == nil {
+	if err := ix.AddUserSession(cancelled, alice, scs.UserIndexEntry{Token: a, Expiry: later}); err == nil {
 		t.Error("AddUserSession with a cancelled context returned no error")
 	}
 	if _, err := ix.UserSessions(cancelled, bob); err == nil {
@@ -81,9 +81,19 @@ func (s Suite) testUserIndex(t *testing.T) {
 	t.Run("OddUserIDs", func(t *testing.T) { testOddUserIDs(t, ix) })
 }
 
+// indexTokens returns the store keys in user's index.
+func indexTokens(ix scs.UserIndexStore, user string) ([]string, error) {
+	entries, err := ix.UserSessions(context.Background(), user)
+	tokens := make([]string, len(entries))
+	for i, e := range entries {
+		tokens[i] = e.Token
+	}
+	return tokens, err
+}
+
 func wantUserSessions(t *testing.T, ix scs.UserIndexStore, user string, want ...string) {
 	t.Helper()
-	got, err := ix.UserSessions(context.Background(), user)
+	got, err := indexTokens(ix, user)
 	if err != nil {
 		t.Fatalf("UserSessions(%s): %v", user, err)
 	}
