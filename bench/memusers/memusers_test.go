@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed3bbca6c1/scs"
 	"github.com/seed3bbca6c1/scs/memstore"
 )
 
@@ -51,7 +52,7 @@ func BenchmarkUserIndexCleanup(b *testing.B) {
 	live := time.Now().Add(time.Hour)
 	for _, st := range []*memstore.MemStore{s, other} {
 		for i := 0; i < users; i += 2 {
-			if err := st.AddUserSession(ctx, ids[i], tokens[i], live); err != nil {
+			if err := st.AddUserSession(ctx, ids[i], scs.UserIndexEntry{Token: tokens[i], Expiry: live}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -63,7 +64,7 @@ func BenchmarkUserIndexCleanup(b *testing.B) {
 		expired := time.Now().Add(-time.Minute)
 		for _, st := range []*memstore.MemStore{s, other} {
 			for i := 1; i < users; i += 2 {
-				if err := st.AddUserSession(ctx, ids[i], tokens[i], expired); err != nil {
+				if err := st.AddUserSession(ctx, ids[i], scs.UserIndexEntry{Token: tokens[i], Expiry: expired}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -147,7 +148,7 @@ func adds(b *testing.B, s *memstore.MemStore, ids, tokens []string, live time.Ti
 		}
 		i := 2 * rand.IntN(users/2)
 		t0 := time.Now()
-		err := s.AddUserSession(ctx, ids[i], tokens[i], live)
+		err := s.AddUserSession(ctx, ids[i], scs.UserIndexEntry{Token: tokens[i], Expiry: live})
 		d = append(d, time.Since(t0))
 		if err != nil {
 			b.Error(err)
