@@ -4,7 +4,12 @@
 // the other, so these live in one place.
 package redislayout
 
-import "strings"
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // CompareAndSwap is the Lua script of the stores' CompareAndSwap, which
 // Redis runs atomically on one key: if KEYS[1] holds ARGV[1], it sets it
@@ -25,13 +30,38 @@ end
 return 1
 `
 
+// The index of a user's sessions is one sorted set per user (see UserKey)
+// whose scores are the sessions' expiries in Unix milliseconds and whose
+// members are UserMember strings: the session's store key, then, each
+// after a NUL byte, the time the session got its user and the time of its
+// last save, both in Unix milliseconds ("" for the zero time), and its
+// label, as given, to the end. A store key never holds a NUL (tokens are
+// printable ASCII, or their SHA-256 in base64url), so the member's first
+// NUL ends the store key and the third starts the label, which may hold
+// any bytes, NULs included. A member without a NUL, as the first layout
+// wrote, is a bare store key: zero times, no label.
+//
+// Every operation is on the one key, so it runs on Redis Cluster whatever
+// the slots of the sessions' keys.
+
 // AddUserSession is the Lua script of the stores' AddUserSession, which
-// Redis runs atomically on the user's sorted set KEYS[1]: it adds the
-// token ARGV[2] with the score ARGV[1], its expiry in Unix milliseconds,
-// drops the members whose expiry is ARGV[3] (now) or earlier, and makes the
-// set expire with its last member, so that a user who never comes back
-// leaves nothing behind.
+// Redis runs atomically on the user's sorted set KEYS[1]: it drops the
+// members whose expiry is ARGV[3] (now, Unix milliseconds) or earlier and
+// those of the store key ARGV[4] (bare or with metadata), adds the member
+// ARGV[2] (a UserMember of ARGV[4]) with the score ARGV[1], its expiry in
+// Unix milliseconds, drops it again if that expiry is not after now, and
+// makes the set expire with its last member, so that a user who never
+// comes back leaves nothing behind. It reads all of the user's members,
+// who has few.
 const AddUserSession = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+local tok = ARGV[4]
+local pre = tok .. '\0'
+for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+	if m == tok or string.sub(m, 1, #pre) == pre then
+		redis.call('ZREM', KEYS[1], m)
+	end
+end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
@@ -41,6 +71,129 @@ end
 redis.call('PEXPIREAT', KEYS[1], last[2])
 return 1
 `
+
+// RemoveUserSessions is the Lua script of the stores' RemoveUserSessions,
+// which Redis runs atomically on the user's sorted set KEYS[1]: it removes
+// the members whose store key is one of ARGV, bare or with metadata, and
+// returns how many it removed.
+const RemoveUserSessions = `
+local drop = {}
+for i = 1, #ARGV do
+	drop[ARGV[i]] = true
+end
+local n = 0
+for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+	local tok = m
+	local i = string.find(m, '\0', 1, true)
+	if i then
+		tok = string.sub(m, 1, i - 1)
+	end
+	if drop[tok] then
+		redis.call('ZREM', KEYS[1], m)
+		n = n + 1
+	end
+end
+return n
+`
+
+// UserMember returns the member of the index of a user's sessions that
+// records the session of the store key token (which must not hold a NUL),
+// created and last active at the given times (to the millisecond), with
+// label.
+func UserMember(token string, created, lastActive time.Time, label string) string {
+	var b strings.Builder
+	b.Grow(len(token) + len(label) + 3 + 2*14)
+	b.WriteString(token)
+	b.WriteByte(0)
+	writeMillis(&b, created)
+	b.WriteByte(0)
+	writeMillis(&b, lastActive)
+	b.WriteByte(0)
+	b.WriteString(label)
+	return b.String()
+}
+
+func writeMillis(b *strings.Builder, t time.Time) {
+	if !t.IsZero() {
+		b.WriteString(strconv.FormatInt(t.UnixMilli(), 10))
+	}
+}
+
+// ParseUserMember is the inverse of UserMember. It also reads a bare store
+// key (a member without a NUL) as the store key with zero times and no
+// label. ok is false for a member that is neither.
+func ParseUserMember(m string) (token string, created, lastActive time.Time, label string, ok bool) {
+	token, rest, found := strings.Cut(m, "\x00")
+	if !found {
+		return m, time.Time{}, time.Time{}, "", true
+	}
+	c, rest, found1 := strings.Cut(rest, "\x00")
+	a, label, found2 := strings.Cut(rest, "\x00")
+	if !found1 || !found2 {
+		return "", time.Time{}, time.Time{}, "", false
+	}
+	if created, ok = parseMillis(c); !ok {
+		return "", time.Time{}, time.Time{}, "", false
+	}
+	if lastActive, ok = parseMillis(a); !ok {
+		return "", time.Time{}, time.Time{}, "", false
+	}
+	return token, created, lastActive, label, true
+}
+
+func parseMillis(s string) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, true
+	}
+	ms, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(ms), true
+}
+
+// UserEntry is one session of a user's index, as UserEntries reads it.
+type UserEntry struct {
+	Token                       string
+	Expiry, Created, LastActive time.Time
+	Label                       string
+}
+
+// UserEntries reads the members of a user's index and their scores, in
+// pairs, as ZRANGE WITHSCORES returns them. A store key found in more than
+// one member (a process of the first layout added it bare beside a member
+// of this one) gives one entry, that of the later expiry, or the one with
+// metadata at equal expiries. A member that UserMember did not write is
+// read as the store key before its first NUL, with zero times and no label.
+func UserEntries(members []string, scores []float64) []UserEntry {
+	entries := make([]UserEntry, 0, len(members))
+	at := make(map[string]int, len(members))
+	for i, m := range members {
+		var e UserEntry
+		var ok bool
+		e.Token, e.Created, e.LastActive, e.Label, ok = ParseUserMember(m)
+		if !ok {
+			e = UserEntry{Token: m[:strings.IndexByte(m, 0)]}
+		}
+		e.Expiry = ExpiryMillis(scores[i])
+		j, seen := at[e.Token]
+		if !seen {
+			at[e.Token] = len(entries)
+			entries = append(entries, e)
+			continue
+		}
+		if p := entries[j]; e.Expiry.After(p.Expiry) || e.Expiry.Equal(p.Expiry) && p.LastActive.IsZero() && p.Created.IsZero() {
+			entries[j] = e
+		}
+	}
+	return entries
+}
+
+// ExpiryMillis returns the time of a score of the index, an expiry in Unix
+// milliseconds.
+func ExpiryMillis(score float64) time.Time {
+	return time.UnixMilli(int64(math.Round(score)))
+}
 
 // UserKey returns the key of the sorted set that indexes userID's sessions
 // for a store whose session keys start with prefix:
