@@ -33,14 +33,25 @@ var userSchema = []string{`CREATE TABLE sessions_users (
 	user_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
 	token CHAR(43) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	expiry TIMESTAMP(6) NOT NULL,
+	created BIGINT NOT NULL,
+	last_active BIGINT NOT NULL,
+	label VARBINARY(200) NOT NULL,
 	PRIMARY KEY (user_id, token)
 );`}
+
+// userAlter is the README's ALTER statement that adds to an index of user
+// sessions made by an older README the columns it lacks.
+var userAlter = []string{`ALTER TABLE sessions_users
+	ADD COLUMN created BIGINT NOT NULL DEFAULT 0,
+	ADD COLUMN last_active BIGINT NOT NULL DEFAULT 0,
+	ADD COLUMN label VARBINARY(200) NOT NULL DEFAULT '';`}
 
 // harness runs the checks every SQL store shares (see sqltest.Harness).
 var harness = sqltest.Harness{
 	Name:       "mysqlstore",
 	Schema:     schema,
 	UserSchema: userSchema,
+	UserAlter:  userAlter,
 	Open:       func(t testing.TB) *sqltest.DB { return server.Open(t, schema) },
 	New: func(_ testing.TB, db *sqltest.DB, cfg sqltest.Config) sqltest.Store {
 		return NewWithConfig(db.DB, Config{CleanUpInterval: cfg.CleanUpInterval, TableName: cfg.TableName})

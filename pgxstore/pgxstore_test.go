@@ -19,6 +19,7 @@ var server = sqltest.Postgres("pgx")
 var harness = sqltest.PostgresHarness(server, sqltest.Harness{
 	Name:       "pgxstore",
 	UserSchema: sqltest.PostgresUserSchema(),
+	UserAlter:  sqltest.PostgresUserAlter(),
 	New: func(t testing.TB, db *sqltest.DB, cfg sqltest.Config) sqltest.Store {
 		return NewWithConfig(openPool(t, db.DSN), Config(cfg))
 	},

@@ -5,37 +5,42 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
+	"github.com/seed3bbca6c1/scs"
 	"github.com/seed3bbca6c1/scs/internal/sqlstore"
 )
 
-// AddUserSession records that the session token belongs to userID until
-// expiry, in the table sessions_users (see the README), in one statement
-// that also deletes the user's expired rows. With RemoveUserSessions and
-// UserSessions it makes the store an scs.UserIndexStore, so that
-// SessionManager.UserSessions and DestroyUser cost in proportion to one
-// user's sessions. The table holds the ID's SHA-256 in hex, not the ID,
-// so that any string is a user ID; the statements and the table are
-// postgresstore's. Without that table, the error names it and the README's
+// AddUserSession records entry for the session entry.Token of userID,
+// replacing the token's entry if there is one, in the table sessions_users
+// (see the README), in one statement that also deletes the user's expired
+// rows. With RemoveUserSessions and UserSessions it makes the store an
+// scs.UserIndexStore, so that SessionManager's UserSessions, DestroyUser
+// and device calls cost in proportion to one user's sessions. The table
+// holds the ID's SHA-256 in hex, not the ID, so that any string is a user
+// ID, the times created and last_active as milliseconds since the Unix
+// epoch, and the label's bytes as they are; the statements and the table
+// are postgresstore's. Without that table, or with one that lacks a column
+// (made from an older README), the error names it and the README's
 // section that creates it.
-func (p *PostgresStore) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
+func (p *PostgresStore) AddUserSession(ctx context.Context, userID string, entry scs.UserIndexEntry) error {
 	if err := p.usersStart(ctx); err != nil {
 		return p.usersErrorf("add user session", err)
 	}
-	if _, err := p.pool.Exec(ctx, p.sql.Users.Add, sqlstore.UserKey(userID), token, expiry); err != nil {
+	if _, err := p.pool.Exec(ctx, p.sql.Users.Add, sqlstore.UserKey(userID), entry.Token, entry.Expiry,
+		sqlstore.UserTime(entry.Created), sqlstore.UserTime(entry.LastActive), sqlstore.UserLabel(entry.Label)); err != nil {
 		return p.usersErrorf("add user session", err)
 	}
 	p.indexed.Store(true)
 	return nil
 }
 
-// CheckUserIndex returns nil when the table sessions_users exists, and
-// otherwise an error that names it and the README's section that creates
-// it. It asks the database once, with a statement that reads no row, until
-// the table is there (or AddUserSession succeeded); after that it returns
-// nil without a round trip. It writes nothing, so that a session manager
-// can call it before it saves a session that has a user.
+// CheckUserIndex returns nil when the table sessions_users exists with
+// all its columns, and otherwise an error that names it and the README's
+// section that creates it. It asks the database once, with a statement
+// that reads no row, until the table is there (or AddUserSession
+// succeeded); after that it returns nil without a round trip. It writes
+// nothing, so that a session manager can call it before it saves a
+// session that has a user.
 func (p *PostgresStore) CheckUserIndex(ctx context.Context) error {
 	if p.indexed.Load() {
 		return nil
@@ -69,9 +74,9 @@ func (p *PostgresStore) RemoveUserSessions(ctx context.Context, userID string, t
 	return nil
 }
 
-// UserSessions returns the tokens in userID's index that have not expired,
-// then deletes the user's expired rows: two statements.
-func (p *PostgresStore) UserSessions(ctx context.Context, userID string) ([]string, error) {
+// UserSessions returns the entries in userID's index that have not
+// expired, then deletes the user's expired rows: two statements.
+func (p *PostgresStore) UserSessions(ctx context.Context, userID string) ([]scs.UserIndexEntry, error) {
 	if err := p.usersStart(ctx); err != nil {
 		return nil, p.usersErrorf("user sessions", err)
 	}
@@ -80,7 +85,7 @@ func (p *PostgresStore) UserSessions(ctx context.Context, userID string) ([]stri
 	if err != nil {
 		return nil, p.usersErrorf("user sessions", err)
 	}
-	tokens, err := sqlstore.ScanTokens(rows)
+	entries, err := sqlstore.ScanUserEntries(rows, nil)
 	rows.Close()
 	if err != nil {
 		return nil, p.usersErrorf("user sessions", err)
@@ -88,15 +93,18 @@ func (p *PostgresStore) UserSessions(ctx context.Context, userID string) ([]stri
 	if _, err := p.pool.Exec(ctx, p.sql.Users.Prune, key); err != nil {
 		return nil, p.usersErrorf("user sessions: prune", err)
 	}
-	return tokens, nil
+	return entries, nil
 }
 
 // usersErrorf prefixes err with the package's name and op, and names the
 // index's table and the README's section that creates it when the error
-// says the table is missing.
+// says the table, or one of its columns, is missing.
 func (p *PostgresStore) usersErrorf(op string, err error) error {
 	if sqlstore.IsMissingTable(err) {
 		return sqlstore.MissingTableError("pgxstore", op, sqlstore.UsersTable(p.table), sqlstore.UsersSection, err)
+	}
+	if sqlstore.IsMissingColumn(err) {
+		return sqlstore.MissingColumnError("pgxstore", op, sqlstore.UsersTable(p.table), sqlstore.UsersSection, err)
 	}
 	return fmt.Errorf("pgxstore: %s: %w", op, err)
 }

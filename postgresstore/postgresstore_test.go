@@ -16,6 +16,7 @@ var server = sqltest.Postgres("postgres")
 var harness = sqltest.PostgresHarness(server, sqltest.Harness{
 	Name:       "postgresstore",
 	UserSchema: sqltest.PostgresUserSchema(),
+	UserAlter:  sqltest.PostgresUserAlter(),
 	New: func(_ testing.TB, db *sqltest.DB, cfg sqltest.Config) sqltest.Store {
 		return NewWithConfig(db.DB, Config(cfg))
 	},

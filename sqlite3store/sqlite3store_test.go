@@ -25,14 +25,26 @@ var userSchema = []string{`CREATE TABLE sessions_users (
 	user_id TEXT NOT NULL,
 	token TEXT NOT NULL,
 	expiry REAL NOT NULL,
+	created INTEGER NOT NULL,
+	last_active INTEGER NOT NULL,
+	label BLOB NOT NULL,
 	PRIMARY KEY (user_id, token)
 );`}
+
+// userAlter is the README's ALTER statements that add to an index of user
+// sessions made by an older README the columns it lacks.
+var userAlter = []string{
+	"ALTER TABLE sessions_users ADD COLUMN created INTEGER NOT NULL DEFAULT 0;",
+	"ALTER TABLE sessions_users ADD COLUMN last_active INTEGER NOT NULL DEFAULT 0;",
+	"ALTER TABLE sessions_users ADD COLUMN label BLOB NOT NULL DEFAULT x'';",
+}
 
 // harness runs the checks every SQL store shares (see sqltest.Harness).
 var harness = sqltest.Harness{
 	Name:       "sqlite3store",
 	Schema:     schema,
 	UserSchema: userSchema,
+	UserAlter:  userAlter,
 	Open:       openDB,
 	New: func(_ testing.TB, db *sqltest.DB, cfg sqltest.Config) sqltest.Store {
 		return NewWithConfig(db.DB, Config(cfg))

@@ -51,8 +51,45 @@ func MissingTableError(pkg, op, table, section string, err error) error {
 		pkg, op, table, section, pkg, err)
 }
 
+// IsMissingColumn reports whether err is an engine's error for a statement
+// that names a column its table does not have: SQLSTATE 42703 (PostgreSQL
+// and CockroachDB) or 42S22, SQL Server's error 207, SQLite's "no such
+// column" and "has no column named", and MySQL's or MariaDB's error 1054.
+// Like IsMissingTable, it needs none of the drivers.
+func IsMissingColumn(err error) bool {
+	if err == nil {
+		return false
+	}
+	var state interface{ SQLState() string }
+	if errors.As(err, &state) {
+		if s := state.SQLState(); s == "42703" || s == "42S22" {
+			return true
+		}
+	}
+	var number interface{ SQLErrorNumber() int32 }
+	if errors.As(err, &number) && number.SQLErrorNumber() == 207 {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "no such column: ") || // SQLite, in a SELECT, DELETE or UPDATE
+		strings.Contains(msg, " has no column named ") || // SQLite, in an INSERT's column list
+		strings.Contains(msg, "Error 1054") || // go-sql-driver/mysql: "Error 1054 (42S22): Unknown column '...' in 'field list'"
+		strings.Contains(msg, "(SQLSTATE 42703)") // pgx, when the error lost its type
+}
+
+// MissingColumnError is MissingTableError for a table that exists but
+// lacks a column the store needs, as a table created from an older
+// README's statements does: the message names table and the section of
+// pkg's README with its CREATE statements and the ALTER statements that
+// add the columns.
+func MissingColumnError(pkg, op, table, section string, err error) error {
+	return fmt.Errorf("%s: %s: table %s lacks a column: create it, or add the columns it lacks, with the statements in the %q section of the README of github.com/seed3bbca6c1/scs/%s: %w",
+		pkg, op, table, section, pkg, err)
+}
+
 // UsersCheck is the statement, the same in every dialect, that checks that
-// the index of user sessions users exists: it reads no row.
+// the index of user sessions users exists with every column the stores
+// use (UserColumns and user_id): it reads no row.
 func UsersCheck(users string) string {
-	return "SELECT 1 FROM " + users + " WHERE 1 = 0"
+	return "SELECT user_id, " + UserColumns + " FROM " + users + " WHERE 1 = 0"
 }

@@ -57,3 +57,41 @@ func TestMissingTableError(t *testing.T) {
 		t.Errorf("error %q, want it to start with %q", err, want)
 	}
 }
+
+func TestIsMissingColumn(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{errors.New("connection refused"), false},
+		{stateError("42703"), true},
+		{fmt.Errorf("wrapped: %w", stateError("42703")), true},
+		{stateError("42S22"), true},
+		{stateError("42P01"), false},
+		{numberError(207), true},
+		{numberError(208), false},
+		{errors.New("no such column: created"), true},
+		{errors.New("table sessions_users has no column named label"), true},
+		{errors.New("no such table: sessions_users"), false},
+		{errors.New("Error 1054 (42S22): Unknown column 'created' in 'field list'"), true},
+		{errors.New(`ERROR: column "label" does not exist (SQLSTATE 42703)`), true},
+	} {
+		if got := sqlstore.IsMissingColumn(c.err); got != c.want {
+			t.Errorf("IsMissingColumn(%v) = %v, want %v", c.err, got, c.want)
+		}
+	}
+}
+
+func TestMissingColumnError(t *testing.T) {
+	cause := stateError("42703")
+	err := sqlstore.MissingColumnError("teststore", "check user index", "sessions_users", sqlstore.UsersSection, cause)
+	if !errors.Is(err, cause) {
+		t.Errorf("%v does not wrap the driver's error", err)
+	}
+	for _, want := range []string{"teststore: check user index: table sessions_users lacks a column", `"Index of user sessions" section of the README of github.com/seed3bbca6c1/scs/teststore: `} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+}

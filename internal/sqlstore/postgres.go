@@ -28,10 +28,11 @@ func PostgresStatements(table string) Statements {
 func PostgresUserStatements(users string) UserStatements {
 	return UserStatements{
 		Add: "WITH pruned AS (DELETE FROM " + users + " WHERE user_id = $1 AND expiry <= current_timestamp)" +
-			" INSERT INTO " + users + " (user_id, token, expiry) VALUES ($1, $2, $3)" +
-			" ON CONFLICT (user_id, token) DO UPDATE SET expiry = EXCLUDED.expiry",
+			" INSERT INTO " + users + " (user_id, token, expiry, created, last_active, label) VALUES ($1, $2, $3, $4, $5, $6)" +
+			" ON CONFLICT (user_id, token) DO UPDATE SET expiry = EXCLUDED.expiry, created = EXCLUDED.created," +
+			" last_active = EXCLUDED.last_active, label = EXCLUDED.label",
 		Remove: "DELETE FROM " + users + " WHERE user_id = $1 AND token = ANY (string_to_array($2, ','))",
-		List:   "SELECT token FROM " + users + " WHERE user_id = $1 AND expiry > current_timestamp",
+		List:   "SELECT " + UserColumns + " FROM " + users + " WHERE user_id = $1 AND expiry > current_timestamp",
 		Prune:  "DELETE FROM " + users + " WHERE user_id = $1 AND expiry <= current_timestamp",
 		Cleanup: fmt.Sprintf("DELETE FROM %[1]s WHERE (user_id, token) IN (SELECT user_id, token FROM %[1]s WHERE expiry < current_timestamp LIMIT %[2]d)",
 			users, BatchSize),

@@ -25,8 +25,21 @@ func PostgresUserSchema() []string {
 	user_id TEXT NOT NULL,
 	token TEXT NOT NULL,
 	expiry TIMESTAMPTZ NOT NULL,
+	created BIGINT NOT NULL,
+	last_active BIGINT NOT NULL,
+	label BYTEA NOT NULL,
 	PRIMARY KEY (user_id, token)
 );`}
+}
+
+// PostgresUserAlter returns the ALTER statement that adds to an index of
+// user sessions made by an older README the columns it lacks, as the
+// READMEs of postgresstore and pgxstore give it.
+func PostgresUserAlter() []string {
+	return []string{`ALTER TABLE sessions_users
+	ADD COLUMN created BIGINT NOT NULL DEFAULT 0,
+	ADD COLUMN last_active BIGINT NOT NULL DEFAULT 0,
+	ADD COLUMN label BYTEA NOT NULL DEFAULT '';`}
 }
 
 // PostgresHarness returns h with what the stores over PostgreSQL's SQL

@@ -92,6 +92,11 @@ type Harness struct {
 	// it beside each test's sessions table.
 	UserSchema []string
 
+	// UserAlter is the README's ALTER statements that add to a table made
+	// by an older UserSchema, with only user_id, token and expiry, the
+	// columns it lacks. Required with UserSchema.
+	UserAlter []string
+
 	// Open returns a database of the test's own holding the Schema's table,
 	// closed and removed when the test ends. It skips the test (or fails it
 	// in CI) when there is no server.
@@ -145,6 +150,7 @@ func (h Harness) Run(t *testing.T) {
 	t.Run("CleanupDeletesInBatches", h.testCleanupDeletesInBatches)
 	t.Run("READMESchema", h.testREADMESchema)
 	t.Run("MissingTables", h.testMissingTables)
+	t.Run("MissingUserColumns", h.testMissingUserColumns)
 }
 
 // store returns a store on db's sessions table whose cleanup goroutine, if
@@ -368,6 +374,9 @@ func (h Harness) testREADMESchema(t *testing.T) {
 	}
 	if !strings.Contains(string(readme), strings.Join(h.UserSchema, "\n\n")) {
 		t.Fatal("README.md does not hold the CREATE statements of the index of user sessions the tests use")
+	}
+	if !strings.Contains(string(readme), strings.Join(h.UserAlter, "\n")) {
+		t.Fatal("README.md does not hold the ALTER statements of the index of user sessions the tests use")
 	}
 }
 
