@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"log"
 	"net/http"
@@ -81,6 +82,9 @@ func (a *app) routes() http.Handler {
 	mux.Handle("POST /account/note", a.checkCSRF(a.requireLogin(http.HandlerFunc(a.saveNote))))
 	mux.Handle("POST /logout", a.checkCSRF(http.HandlerFunc(a.logout)))
 	mux.Handle("POST /logout-everywhere", a.checkCSRF(a.requireLogin(http.HandlerFunc(a.logoutEverywhere))))
+	mux.Handle("GET /devices", a.requireLogin(http.HandlerFunc(a.devices)))
+	mux.Handle("POST /devices/end", a.checkCSRF(a.requireLogin(http.HandlerFunc(a.endDevice))))
+	mux.Handle("POST /devices/end-others", a.checkCSRF(a.requireLogin(http.HandlerFunc(a.endOtherDevices))))
 	return noStore(a.sessions.LoadAndSave(mux))
 }
 
@@ -130,11 +134,12 @@ func (w *noStoreWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // page is what every template gets.
 type page struct {
-	User  string
-	Flash string
-	CSRF  string
-	Note  string
-	Error string
+	User    string
+	Flash   string
+	CSRF    string
+	Note    string
+	Error   string
+	Devices []device // the devices page's rows
 }
 
 // render fills in the session's user, flash (removed as it is read, so it
@@ -190,6 +195,10 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 		a.serverError(w, err)
 		return
 	}
+	// A label for the devices page: browser family and operating system,
+	// nothing finer. The raw User-Agent string and the IP address are
+	// personal data the user did not ask us to keep.
+	a.sessions.SetUserLabel(ctx, deviceLabel(r.UserAgent()))
 	// Persist is false, so the cookie ends with the browser unless the user
 	// asked to be remembered: then it lasts the session's Lifetime.
 	a.sessions.RememberMe(ctx, r.PostFormValue("remember") == "on")
@@ -241,6 +250,93 @@ func (a *app) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
 	}
 	a.sessions.Put(ctx, keyFlash, flash)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// devices lists the user's sessions, newest first, this one marked.
+func (a *app) devices(w http.ResponseWriter, r *http.Request) {
+	a.renderDevices(w, r, http.StatusOK, "")
+}
+
+// renderDevices renders the devices page with status and the error
+// message errMsg ("" for none).
+func (a *app) renderDevices(w http.ResponseWriter, r *http.Request, status int, errMsg string) {
+	ctx := r.Context()
+	list, err := a.sessions.ListUserSessions(ctx, a.sessions.UserID(ctx))
+	if errors.Is(err, scs.ErrNotIterable) {
+		// Sessions sealed in cookies (-store cookie): the server keeps none.
+		a.render(w, r, status, "devices.html", page{Error: "Sessions kept in cookies cannot be listed: the server keeps no record of them."})
+		return
+	}
+	if err != nil {
+		a.serverError(w, err)
+		return
+	}
+	now := time.Now()
+	rows := make([]device, len(list))
+	for i, s := range list {
+		rows[i] = newDevice(s, now)
+	}
+	a.render(w, r, status, "devices.html", page{Devices: rows, Error: errMsg})
+}
+
+// endDevice ends one of the user's other sessions, by the ID the devices
+// page shows. DestroyUserSession only ends a session of the user it is
+// given, so an ID of another user's session (or of one that has ended)
+// ends nothing and is answered with an error. The current session is
+// refused too: "Log out" ends that one.
+func (a *app) endDevice(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	userID, id := a.sessions.UserID(ctx), r.PostFormValue("id")
+	list, err := a.sessions.ListUserSessions(ctx, userID)
+	if errors.Is(err, scs.ErrNotIterable) {
+		a.renderDevices(w, r, http.StatusBadRequest, "") // it says why
+		return
+	}
+	if err != nil {
+		a.serverError(w, err)
+		return
+	}
+	for _, s := range list {
+		if s.ID == id && s.Current {
+			a.renderDevices(w, r, http.StatusBadRequest, "That is the session you are using: log out to end it.")
+			return
+		}
+	}
+	ok, err := a.sessions.DestroyUserSession(ctx, userID, id)
+	if err != nil {
+		a.serverError(w, err)
+		return
+	}
+	if !ok {
+		a.renderDevices(w, r, http.StatusNotFound, "No session of yours has that ID: it may have ended already.")
+		return
+	}
+	a.sessions.Put(ctx, keyFlash, "That device has been signed out.")
+	http.Redirect(w, r, "/devices", http.StatusSeeOther)
+}
+
+// endOtherDevices ends every session of the user but this one.
+func (a *app) endOtherDevices(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	n, err := a.sessions.DestroyOtherSessions(ctx)
+	if errors.Is(err, scs.ErrNotIterable) {
+		a.sessions.Put(ctx, keyFlash, "Sessions kept in cookies cannot be ended on other devices; they expire on their own.")
+		http.Redirect(w, r, "/devices", http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		a.serverError(w, err)
+		return
+	}
+	flash := fmt.Sprintf("Signed out of %d other devices.", n)
+	switch n {
+	case 0:
+		flash = "You were not signed in on any other device."
+	case 1:
+		flash = "Signed out of 1 other device."
+	}
+	a.sessions.Put(ctx, keyFlash, flash)
+	http.Redirect(w, r, "/devices", http.StatusSeeOther)
 }
 
 // requireLogin sends anonymous visitors to the login page. (That browsers

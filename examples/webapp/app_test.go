@@ -40,6 +40,7 @@ type visitor struct {
 	t    *testing.T
 	base string
 	c    *http.Client
+	ua   string // the User-Agent header, if set
 }
 
 func newVisitor(t *testing.T, base string) *visitor {
@@ -60,6 +61,9 @@ func (v *visitor) do(method, path string, form url.Values) (*http.Response, stri
 	req, _ := http.NewRequest(method, v.base+path, body)
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if v.ua != "" {
+		req.Header.Set("User-Agent", v.ua)
 	}
 	resp, err := v.c.Do(req)
 	if err != nil {

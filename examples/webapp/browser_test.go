@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
@@ -164,6 +165,62 @@ func TestInABrowser(t *testing.T) {
 		t.Error("the laptop is still logged in after logging out everywhere on the phone")
 	}
 	b.shot(laptop, "5-logged-out-everywhere")
+}
+
+// TestDevicesInABrowser logs alice in from two browser profiles, A and B,
+// each with its own cookie jar; A says it is Firefox on Windows. B's Devices
+// page lists both sessions, its own as "this device" and A's under its
+// label; B signs A out, and A's next page load lands on the login page.
+// Screenshots of B's Devices page before and after are saved.
+func TestDevicesInABrowser(t *testing.T) {
+	chromium := lookChromium(t)
+	srv, _ := startApp(t)
+	appURL := srv.URL
+	b, tab := newBrowser(t, chromium, appURL, "webapp-devices-screenshots-")
+	b.do(tab, chromedp.Navigate("about:blank")) // starts the browser, for the profiles below
+
+	profileA, cancelA := chromedp.NewContext(tab, chromedp.WithNewBrowserContext())
+	defer cancelA()
+	profileB, cancelB := chromedp.NewContext(tab, chromedp.WithNewBrowserContext())
+	defer cancelB()
+	if _, err := chromedp.Call(profileA, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: uaFirefoxWindows}); err != nil {
+		t.Fatal(err)
+	}
+	b.do(profileA, chromedp.Navigate(appURL+"/login"))
+	b.login(profileA, "alice", "wonderland", false)
+	b.do(profileB, chromedp.Navigate(appURL+"/login"))
+	b.login(profileB, "alice", "wonderland", false)
+
+	b.do(profileB, chromedp.Navigate(appURL+"/devices"))
+	if n := b.eval(profileB, `String(document.querySelectorAll("tr.session").length) + "/" + document.querySelectorAll("tr.session.current").length`); n != "2/1" {
+		t.Fatalf("B's devices page: %s sessions/current, want 2/1", n)
+	}
+	if got := b.text(profileB, "tr.session.current td.label"); got != "Chrome on Linux (this device)" {
+		t.Errorf("B's own row %q", got)
+	}
+	if got := b.text(profileB, "tr.session:not(.current) td.label"); got != "Firefox on Windows" {
+		t.Errorf("A's row on B's page %q", got)
+	}
+	b.shot(profileB, "1-devices-before")
+
+	b.click(profileB, "tr.session:not(.current) button.end")
+	if got := b.text(profileB, "#flash"); got != "That device has been signed out." {
+		t.Errorf("flash after ending A's session %q", got)
+	}
+	if n := b.eval(profileB, `String(document.querySelectorAll("tr.session").length)`); n != "1" || !b.present(profileB, "tr.session.current") {
+		t.Errorf("B's devices page after ending A: %s sessions", n)
+	}
+	b.shot(profileB, "2-devices-after")
+
+	b.do(profileA, chromedp.Navigate(appURL+"/account"))
+	if loc := b.eval(profileA, "location.pathname"); loc != "/login" || b.present(profileA, "#private") {
+		t.Errorf("A's next page load after B ended its session: %s, want /login", loc)
+	}
+	b.shot(profileA, "3-a-signed-out")
+	b.do(profileB, chromedp.Navigate(appURL+"/account"))
+	if !b.present(profileB, "#private") {
+		t.Error("B was signed out too")
+	}
 }
 
 // newBrowser starts headless Chromium for a test, bounded to 45 seconds and

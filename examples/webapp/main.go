@@ -1,6 +1,6 @@
 // Command webapp is a small but complete web application on scs sessions, to
 // copy from: log in (with a new token, and "remember me"), log out, log out
-// everywhere, flash messages, CSRF-safe forms and private pages that
+// everywhere, a Devices page to sign out any one session, flash messages, CSRF-safe forms and private pages that
 // browsers do not cache.
 //
 //	go run -C examples/webapp .                    # SQLite, in the user's cache folder
@@ -123,6 +123,10 @@ func openBackend(c storeConfig) (scs.Store, scs.Sealer, func(), error) {
 			db.Close()
 			return nil, nil, nil, fmt.Errorf("webapp: create sessions table: %w", err)
 		}
+		if err := migrateSQLite(db); err != nil {
+			db.Close()
+			return nil, nil, nil, fmt.Errorf("webapp: add the columns of sessions_users: %w", err)
+		}
 		st := sqlite3store.New(db)
 		return st, nil, func() { st.StopCleanup(); db.Close() }, nil
 	case "postgres":
@@ -170,6 +174,9 @@ CREATE TABLE IF NOT EXISTS sessions_users (
 	user_id TEXT NOT NULL,
 	token TEXT NOT NULL,
 	expiry REAL NOT NULL,
+	created INTEGER NOT NULL,
+	last_active INTEGER NOT NULL,
+	label BLOB NOT NULL,
 	PRIMARY KEY (user_id, token)
 );`
 
@@ -183,6 +190,55 @@ CREATE TABLE IF NOT EXISTS sessions_users (
 	user_id TEXT NOT NULL,
 	token TEXT NOT NULL,
 	expiry TIMESTAMPTZ NOT NULL,
+	created BIGINT NOT NULL,
+	last_active BIGINT NOT NULL,
+	label BYTEA NOT NULL,
 	PRIMARY KEY (user_id, token)
-);`
+);
+ALTER TABLE sessions_users
+	ADD COLUMN IF NOT EXISTS created BIGINT NOT NULL DEFAULT 0,
+	ADD COLUMN IF NOT EXISTS last_active BIGINT NOT NULL DEFAULT 0,
+	ADD COLUMN IF NOT EXISTS label BYTEA NOT NULL DEFAULT '';`
 )
+
+// sqliteIndexColumns are the columns that the index of user sessions gained
+// for the Devices page (times and labels), with the statements of
+// sqlite3store's README that add them to a table created before; SQLite has
+// no ADD COLUMN IF NOT EXISTS. An entry added before then reads as created
+// and last active at the Unix epoch, with no label, until its session's
+// next save.
+var sqliteIndexColumns = []struct{ name, add string }{
+	{"created", "ALTER TABLE sessions_users ADD COLUMN created INTEGER NOT NULL DEFAULT 0"},
+	{"last_active", "ALTER TABLE sessions_users ADD COLUMN last_active INTEGER NOT NULL DEFAULT 0"},
+	{"label", "ALTER TABLE sessions_users ADD COLUMN label BLOB NOT NULL DEFAULT x''"},
+}
+
+// migrateSQLite adds to sessions_users the columns it lacks: a database
+// that an earlier version of this program created keeps its logins.
+func migrateSQLite(db *sql.DB) error {
+	rows, err := db.Query("SELECT name FROM pragma_table_info('sessions_users')")
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		have[name] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range sqliteIndexColumns {
+		if !have[c.name] {
+			if _, err := db.Exec(c.add); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -55,10 +55,24 @@ func pingPostgres(dsn string) error {
 func logInAndOutEverywhere(t *testing.T, c storeConfig) {
 	srv, _ := startAppWith(t, c)
 	laptop, phone := newVisitor(t, srv.URL), newVisitor(t, srv.URL)
+	laptop.ua = uaFirefoxWindows
 	laptop.login("alice", "wonderland")
 	phone.login("alice", "wonderland")
 	if resp, _ := phone.do("GET", "/account", nil); resp.StatusCode != 200 {
 		t.Fatalf("/account after login: %d", resp.StatusCode)
+	}
+	// The Devices page: the phone's own session once, the laptop's under
+	// its label. (A test server may hold other runs' sessions of alice.)
+	current, labelled := 0, 0
+	for _, r := range phone.devices() {
+		if r.current {
+			current++
+		} else if r.label == "Firefox on Windows" {
+			labelled++
+		}
+	}
+	if current != 1 || labelled < 1 {
+		t.Errorf("devices: %d current, %d of the laptop; want 1, at least 1", current, labelled)
 	}
 	resp, _ := laptop.do("POST", "/logout-everywhere", url.Values{"csrf_token": {laptop.csrf("/account")}})
 	if resp.StatusCode != 303 {
