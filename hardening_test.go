@@ -7,8 +7,6 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
-	"github.com/seed3bbca6c1/scs/internal/gobwire"
-	"github.com/seed3bbca6c1/scs/memstore"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -20,30 +18,10 @@ import (
 	"sync"
 	"testing"
 	"time"
-)
 
-// fetch sends a GET to url with the given Cookie header ("" for none) and
-// returns the response with its body read.
-func fetch(t *testing.T, url, cookie string) (*http.Response, string) {
-	t.Helper()
-	req, err := http.NewRequest("GET", url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cookie != "" {
-		req.Header.Set("Cookie", cookie)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(body)
-}
+	"github.com/seed3bbca6c1/scs/internal/gobwire"
+	"github.com/seed3bbca6c1/scs/memstore"
+)
 
 // otherCookies returns about n bytes of cookies not named "session".
 func otherCookies(n int) string {

@@ -184,24 +184,3 @@ func TestNilManagerWrapsWithoutPanic(t *testing.T) {
 		}()
 	}
 }
-
-func TestSessionCookieValid(t *testing.T) {
-	good := New().Cookie
-	if err := good.Valid(); err != nil {
-		t.Fatalf("New's cookie settings: %v", err)
-	}
-	for _, c := range []struct {
-		name string
-		set  func(c *SessionCookie)
-	}{
-		{"SameSite=None without Secure", func(c *SessionCookie) { c.SameSite = http.SameSiteNoneMode }},
-		{"__Host- without Secure", func(c *SessionCookie) { c.Name = "__Host-s" }},
-		{"invalid name", func(c *SessionCookie) { c.Name = "a b" }},
-	} {
-		bad := good
-		c.set(&bad)
-		if err := bad.Valid(); err == nil || !strings.HasPrefix(err.Error(), "scs: ") {
-			t.Errorf("%s: Valid() = %v, want an error starting scs:", c.name, err)
-		}
-	}
-}

@@ -1,0 +1,80 @@
+package scs
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestValidToken(t *testing.T) {
+	for i := 0; i < 100; i++ {
+		tok, err := generateToken()
+		if err != nil || !validToken(tok) || !validToken(hashToken(tok)) {
+			t.Fatalf("generated token %q rejected", tok)
+		}
+	}
+	for _, bad := range []string{"", "abc", strings.Repeat("A", 42) + "B", strings.Repeat("A", 42) + "=", strings.Repeat("+", 43)} {
+		if validToken(bad) {
+			t.Errorf("validToken(%q) = true", bad)
+		}
+	}
+}
+
+func TestMalformedCookieSkipsStore(t *testing.T) {
+	s := newManager(t)
+	cs := &countingStore{Store: s.Store}
+	s.Store = cs
+	bad := []string{strings.Repeat("é", 22), strings.Repeat("a", maxCookieValue+1), strings.Repeat("a", 100000),
+		"a,b", `a"b`, "a\\b", "a\x01b", "a\x7fb"}
+	for _, v := range bad {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Cookie", "session="+v)
+		w := httptest.NewRecorder()
+		s.LoadAndSave(getString(s, "k")).ServeHTTP(w, r)
+		if w.Code != 200 {
+			t.Errorf("cookie %.20q: status %d", v, w.Code)
+		}
+	}
+	if cs.finds != 0 {
+		t.Errorf("cookie values that cannot be tokens caused %d store look-ups", cs.finds)
+	}
+	// Any value a cookie can carry is looked up, as SCS v2 does: a token
+	// of ours, and tokens an application or its tests made themselves.
+	valid, _ := generateToken()
+	for i, v := range []string{valid, "x", "some-session-id2", "../../etc/passwd", strings.Repeat("a", maxCookieValue)} {
+		do(t, s, getString(s, "k"), v)
+		if cs.finds != i+1 {
+			t.Errorf("token %.20q caused %d look-ups in all, want %d", v, cs.finds, i+1)
+		}
+	}
+	// No cookie and an unused session: the store is not touched at all.
+	finds := cs.finds
+	do(t, s, func(http.ResponseWriter, *http.Request) {}, "")
+	if cs.finds != finds || cs.commits != 0 {
+		t.Errorf("an unused session touched the store: %d finds, %d commits", cs.finds-finds, cs.commits)
+	}
+}
+
+// TestMadeUpTokenLoadsAsInSCS loads a session that an application (or its
+// tests) committed under a token of its own making, as SCS v2 does.
+func TestMadeUpTokenLoadsAsInSCS(t *testing.T) {
+	s := newManager(t)
+	exp := time.Now().Add(time.Hour)
+	b, err := s.Codec.Encode(exp, map[string]interface{}{"state": "abc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Store.Commit("some-session-id", b, exp); err != nil {
+		t.Fatal(err)
+	}
+	ctx, err := s.Load(context.Background(), "some-session-id")
+	if err != nil || s.GetString(ctx, "state") != "abc" {
+		t.Fatalf("Load of a made-up token: %q, %v; want abc", s.GetString(ctx, "state"), err)
+	}
+	if w := do(t, s, getString(s, "state"), "some-session-id"); w.Body.String() != "abc" {
+		t.Errorf("LoadAndSave with the made-up token read %q", w.Body.String())
+	}
+}
