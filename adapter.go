@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// storeAdapter is a manager's view of its Store (or Sealer): the optional
-// capabilities, found once with StoreAs when the manager first uses a store
+// storeAdapter is a manager's view of its Store (or [Sealer]): the optional
+// capabilities, found once with [StoreAs] when the manager first uses a store
 // rather than on every call, so that a request makes no type assertion on
 // the store. This file also holds what every store call shares: the key a
 // token is stored under, the StoreTimeout bound, and the store-error event.
@@ -34,7 +34,7 @@ type resolvedStore struct {
 	warned  atomic.Bool // EventWeakStore was sent
 }
 
-// store returns the adapter for the manager's current Store and Sealer,
+// store returns the adapter for the manager's current Store and [Sealer],
 // resolving it when they changed since the last call.
 func (s *SessionManager) store(ctx context.Context) *storeAdapter {
 	if s.resolved != nil {
@@ -52,7 +52,7 @@ func (s *SessionManager) store(ctx context.Context) *storeAdapter {
 	return a
 }
 
-// resolve finds the capabilities of the manager's Store and Sealer.
+// resolve finds the capabilities of the manager's Store and [Sealer].
 func (s *SessionManager) resolve() *storeAdapter {
 	a := &storeAdapter{store: s.Store, sealer: s.Sealer}
 	a.fixed = comparable(s.Store) && comparable(s.Sealer)
@@ -74,7 +74,7 @@ func comparable(v any) bool {
 }
 
 // warnWeak says, once per manager, that its store cannot make a logout
-// stick: through OnEvent (EventWeakStore) and the log.
+// stick: through OnEvent ([EventWeakStore]) and the log.
 func (s *SessionManager) warnWeak(ctx context.Context, a *storeAdapter) {
 	err := fmt.Errorf("%w: %T implements no UpdateStore (nor does a store it wraps, see StoreAs): a request in flight can write a destroyed session back, as in SCS v2, and MergeConcurrent is not atomic across processes; a wrapper keeps its store's capabilities with WrapStore or an Unwrap method", ErrWeakStore, a.store)
 	s.emit(ctx, EventWeakStore, "", err)
@@ -105,7 +105,7 @@ func (s *SessionManager) storeContext(ctx context.Context) (context.Context, con
 	return context.WithTimeout(ctx, s.StoreTimeout)
 }
 
-// storeFailed sends EventStoreError for an error of a store operation on
+// storeFailed sends [EventStoreError] for an error of a store operation on
 // the store key (or on no one session, key ""), and returns err as it is.
 func (s *SessionManager) storeFailed(ctx context.Context, key string, err error) error {
 	if err != nil {
@@ -131,7 +131,7 @@ func (s *SessionManager) storeFind(ctx context.Context, key string) ([]byte, boo
 
 // storeFindExpiry is storeFind that also returns the stored expiry when the
 // manager needs it (IdleRefreshInterval) and the store can tell it; the
-// expiry is zero otherwise. A Sealer's token is opened with Open, which
+// expiry is zero otherwise. A [Sealer]'s token is opened with Open, which
 // always tells the expiry.
 func (s *SessionManager) storeFindExpiry(ctx context.Context, token string) ([]byte, time.Time, bool, error) {
 	a := s.store(ctx)
@@ -160,13 +160,13 @@ func (s *SessionManager) storeCommit(ctx context.Context, key string, b []byte, 
 	return s.storeFailed(ctx, key, a.store.Commit(key, b, expiry))
 }
 
-// storeSeal is commit for a Sealer: the token is the sealed data, bound to
+// storeSeal is commit for a [Sealer]: the token is the sealed data, bound to
 // the cookie's name.
 func (s *SessionManager) storeSeal(b []byte, expiry time.Time) (string, error) {
 	return s.Sealer.Seal(s.Cookie.Name, b, expiry)
 }
 
-// storeUpdate is UpdateStore.Update for key, bounded by StoreTimeout.
+// storeUpdate is [UpdateStore.Update] for key, bounded by StoreTimeout.
 func (s *SessionManager) storeUpdate(ctx context.Context, up UpdateStore, key string, b []byte, expiry time.Time) (bool, error) {
 	sctx, cancel := s.storeContext(ctx)
 	defer cancel()
@@ -174,7 +174,7 @@ func (s *SessionManager) storeUpdate(ctx context.Context, up UpdateStore, key st
 	return found, s.storeFailed(ctx, key, err)
 }
 
-// storeCompareAndSwap is UpdateStore.CompareAndSwap for key, bounded by
+// storeCompareAndSwap is [UpdateStore.CompareAndSwap] for key, bounded by
 // StoreTimeout.
 func (s *SessionManager) storeCompareAndSwap(ctx context.Context, up UpdateStore, key string, old, b []byte, expiry time.Time) (bool, error) {
 	sctx, cancel := s.storeContext(ctx)

@@ -16,7 +16,7 @@ type changeSet struct {
 	// under, or last saved under, in this request;
 	// "" for a new session and after Destroy or RenewToken. A session
 	// with a stored token exists in the store: it is saved with
-	// UpdateStore.Update, which never brings it back once another request
+	// [UpdateStore.Update], which never brings it back once another request
 	// has deleted it.
 	stored string
 
@@ -107,7 +107,7 @@ func (c *changeSet) apply(values map[string]interface{}, deadline time.Time, sto
 // sessionGone handles a save that found the session's key deleted from
 // the store by another request: the session counts as destroyed, this
 // request's changes are dropped, OnEvent hears of it, and the save returns
-// ErrSessionGone.
+// [ErrSessionGone].
 func (s *SessionManager) sessionGone(ctx context.Context, sd *sessionData, key string) (string, time.Time, error) {
 	sd.mu.Lock()
 	if sd.key == key {

@@ -18,7 +18,7 @@ type Codec interface {
 	Decode([]byte) (deadline time.Time, values map[string]interface{}, err error)
 }
 
-// GobCodec is the default Codec. It writes encoding/gob's format, exactly as
+// [GobCodec] is the default Codec. It writes encoding/gob's format, exactly as
 // SCS v2 does, so stores shared with SCS v2 applications stay readable both
 // ways. Its zero value is ready to use, and it is safe for concurrent use.
 //
@@ -89,7 +89,7 @@ func (GobCodec) Encode(deadline time.Time, values map[string]interface{}) ([]byt
 	return buf.Bytes(), nil
 }
 
-// Decode decodes a payload written by Encode or by SCS v2's GobCodec. The
+// Decode decodes a payload written by Encode or by SCS v2's [GobCodec]. The
 // returned values do not share memory with b.
 //
 // A payload that ends early, or whose map, slice or string counts claim

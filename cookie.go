@@ -17,7 +17,7 @@ const maxCookieValue = 256
 
 // cookieValue returns the value of the first cookie called name in r, or ""
 // when there is none or its value is longer than limit (maxCookieValue, or
-// maxSealedToken for a Sealer). Unlike
+// maxSealedToken for a [Sealer]). Unlike
 // r.Cookie it allocates nothing: it scans the Cookie headers in place, however
 // many other cookies they carry. Quotes around the value are removed.
 func cookieValue(r *http.Request, name string, limit int) string {
@@ -169,7 +169,7 @@ func plainCookiePath(p string) bool {
 }
 
 // cookieLimit is the longest session cookie value worth reading: a token,
-// or a sealed session with a Sealer.
+// or a sealed session with a [Sealer].
 func (s *SessionManager) cookieLimit() int {
 	if s.sealing() {
 		return maxSealedToken

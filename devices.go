@@ -11,11 +11,11 @@ import (
 // sessions with when they started and were last active, a label for each,
 // and ways to end one of them or all but the current one.
 
-// UserSession describes one of a user's sessions, as ListUserSessions
+// [UserSession] describes one of a user's sessions, as ListUserSessions
 // returns it. The zero value describes no session.
 type UserSession struct {
 	// ID identifies the session without revealing its token (see
-	// Event.ID): safe to put in HTML, and what DestroyUserSession takes.
+	// [Event.ID]): safe to put in HTML, and what DestroyUserSession takes.
 	ID string
 
 	// Created is when the session got its user: the login.
@@ -41,7 +41,7 @@ type UserSession struct {
 // SetUserLabel sets a short label for the session in ctx, such as a
 // summary of the browser and a coarse location ("Firefox on Linux,
 // Berlin"), which ListUserSessions shows. It is kept in the session's data
-// under "__userLabel", cut to MaxUserLabel bytes, and in the index from the
+// under "__userLabel", cut to [MaxUserLabel] bytes, and in the index from the
 // session's next save on. Keep it coarse: a raw IP address or a full
 // user-agent string is personal data the user did not ask to store.
 func (s *SessionManager) SetUserLabel(ctx context.Context, label string) {
@@ -53,7 +53,7 @@ func (s *SessionManager) SetUserLabel(ctx context.Context, label string) {
 
 // ListUserSessions returns the live sessions of the user userID, newest
 // first, each with its ID, start, last activity, expiry and label; Current
-// marks the session in ctx. With a store that implements UserIndexStore it
+// marks the session in ctx. With a store that implements [UserIndexStore] it
 // costs one store operation, whatever the number of sessions; with other
 // stores it reads and decodes every session in the store (see
 // UserSessions).
@@ -87,7 +87,7 @@ func (s *SessionManager) currentKey(ctx context.Context) string {
 // ListUserSessions) is id, and reports whether there was one: an ID of
 // another user's session, or of none, ends nothing and gives false. The
 // session is gone for good, as after DestroyUser: no request in flight
-// writes it back or moves it. With a store that implements UserIndexStore
+// writes it back or moves it. With a store that implements [UserIndexStore]
 // it costs three store operations: a listing, a delete and the removal
 // from the index.
 func (s *SessionManager) DestroyUserSession(ctx context.Context, userID, id string) (bool, error) {

@@ -48,8 +48,8 @@
 // user's sessions). The manager finds them once, with [StoreAs], which
 // looks through wrappers that have an Unwrap method; [WrapStore] adds
 // metrics, tracing or a cache to a store and keeps every capability. A
-// store without UpdateStore, such as one written for SCS v2, works as in
-// SCS v2, and the manager says so once (EventWeakStore). The storetest
+// store without [UpdateStore], such as one written for SCS v2, works as in
+// SCS v2, and the manager says so once ([EventWeakStore]). The storetest
 // package checks a store against all of them, so a custom store can prove
 // it behaves like the ones here. A [Sealer] (cookiestore) keeps the data in
 // the token instead of a store.
@@ -74,7 +74,7 @@
 // deadline) to what the store holds at that moment; it costs one more store
 // read per save.
 //
-// A logout sticks, in either mode, with stores that implement UpdateStore:
+// A logout sticks, in either mode, with stores that implement [UpdateStore]:
 // once Destroy or DestroyUser has deleted a session, no request that loaded
 // it earlier writes it back (its save is refused, its changes dropped, and
 // Commit returns [ErrSessionGone]) or carries it to a new token with
@@ -92,8 +92,8 @@
 //
 // LoadAndSave passes errors from the store and the codec to ErrorFunc,
 // which by default logs them and answers 500 Internal Server Error. Sentinel
-// errors, all in one file, can be tested with errors.Is: ErrSessionGone,
-// ErrConflict, ErrNotIterable and ErrCommitFailed. OnEvent receives every
+// errors, all in one file, can be tested with errors.Is: [ErrSessionGone],
+// [ErrConflict], [ErrNotIterable] and [ErrCommitFailed]. OnEvent receives every
 // lifecycle event, failures included, with a hashed session ID that is safe
 // to log.
 //

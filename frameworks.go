@@ -6,7 +6,7 @@ import (
 	"net/http"
 )
 
-// CommitWriter is the http.ResponseWriter that LoadAndSave passes to its
+// [CommitWriter] is the http.ResponseWriter that LoadAndSave passes to its
 // handler, for middleware written for other frameworks: it saves the
 // session of the request it was made for, and writes the session's cookie
 // (or token header), once, just before the first byte, status line or
@@ -16,13 +16,13 @@ import (
 //
 // When the save fails, ErrorFunc answers the request on the writer
 // underneath, and the handler's status line is dropped and its writes
-// return ErrCommitFailed. A CommitWriter is used by one goroutine at a
+// return [ErrCommitFailed]. A [CommitWriter] is used by one goroutine at a
 // time, as an http.ResponseWriter is.
 type CommitWriter struct {
 	rw responseWriter
 }
 
-// NewCommitWriter returns a CommitWriter over w for the session in r's
+// NewCommitWriter returns a [CommitWriter] over w for the session in r's
 // context, which Load put there. With header == "" it writes the session
 // cookie, as LoadAndSave does; otherwise it sends the token in the response
 // header called header, as LoadAndSaveHeader does. Like the data methods,
@@ -75,7 +75,7 @@ func (cw *CommitWriter) WriteHeader(code int) {
 
 // FlushError saves the session, then flushes the writer underneath; it is
 // what http.NewResponseController(cw).Flush calls. It returns
-// ErrCommitFailed when the save failed.
+// [ErrCommitFailed] when the save failed.
 func (cw *CommitWriter) FlushError() error {
 	return cw.rw.FlushError()
 }
@@ -87,7 +87,7 @@ func (cw *CommitWriter) Flush() {
 
 // Hijack saves the session, then hands over the connection; any cookie the
 // save wrote reaches the client only in a response the caller writes
-// itself. It returns ErrCommitFailed when the save failed.
+// itself. It returns [ErrCommitFailed] when the save failed.
 func (cw *CommitWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return cw.rw.Hijack()
 }

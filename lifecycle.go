@@ -9,7 +9,7 @@ import (
 // Load returns a copy of ctx that carries the session for token, read from
 // the store, or a new empty session when token is empty, malformed, unknown
 // or expired, or when its stored data cannot be decoded (see
-// EventUndecodable). When ctx already carries this manager's session it is
+// [EventUndecodable]). When ctx already carries this manager's session it is
 // returned as it is. Errors come from the store.
 func (s *SessionManager) Load(ctx context.Context, token string) (context.Context, error) {
 	if _, ok := ctx.Value(s.contextKey).(*sessionData); ok {
@@ -60,7 +60,7 @@ func (s *SessionManager) load(ctx context.Context, token string) (*loaded, error
 }
 
 // acceptToken reports whether token is worth a store look-up (see
-// cookieToken), or, with a Sealer, worth opening: one no longer than a
+// cookieToken), or, with a [Sealer], worth opening: one no longer than a
 // cookie.
 func (s *SessionManager) acceptToken(token string) bool {
 	if s.sealing() {
@@ -92,11 +92,11 @@ func (s *SessionManager) idleRefreshDue(deadline, stored time.Time) bool {
 // during the store's I/O.
 //
 // A new session (or one with a renewed token) is inserted with the store's
-// Commit. A session read from the store is saved with UpdateStore.Update
+// Commit. A session read from the store is saved with [UpdateStore.Update]
 // when the store has it, which never recreates a deleted token: when
 // another request has destroyed the session or renewed its token since this
-// one read it, Commit returns ErrSessionGone, drops this request's changes
-// and leaves the session destroyed. Stores without UpdateStore are written
+// one read it, Commit returns [ErrSessionGone], drops this request's changes
+// and leaves the session destroyed. Stores without [UpdateStore] are written
 // with Commit, as in SCS v2, and bring such a token back. With
 // MergeConcurrent, see the field's documentation.
 func (s *SessionManager) Commit(ctx context.Context) (string, time.Time, error) {
@@ -107,8 +107,8 @@ func (s *SessionManager) Commit(ctx context.Context) (string, time.Time, error) 
 // the same request work on a new session with a new token and lifetime;
 // LoadAndSave sends the client an expired cookie unless the new session is
 // modified. Once the token is deleted, other requests that read the session
-// earlier cannot write it back when the store implements UpdateStore: their
-// saves are refused with ErrSessionGone, their RenewToken and MergeSession
+// earlier cannot write it back when the store implements [UpdateStore]: their
+// saves are refused with [ErrSessionGone], their RenewToken and MergeSession
 // move nothing (see RenewToken), so a logout sticks.
 func (s *SessionManager) Destroy(ctx context.Context) error {
 	sd := s.getSessionData(ctx)
@@ -146,7 +146,7 @@ func (s *SessionManager) Destroy(ctx context.Context) error {
 }
 
 // afterDelete runs after a session was deleted from the store under key by
-// Destroy (kind EventDestroyed) or RenewToken (EventRenewed): it takes the
+// Destroy (kind [EventDestroyed]) or RenewToken ([EventRenewed]): it takes the
 // key out of the index of user, the user the stored data named, and sends
 // the event.
 func (s *SessionManager) afterDelete(ctx context.Context, kind EventKind, user, key string) error {
@@ -161,13 +161,13 @@ func (s *SessionManager) afterDelete(ctx context.Context, kind EventKind, user, 
 // data, and takes the old token out of use. Call it after any change of
 // privilege, such as login and logout, to prevent session fixation.
 //
-// With a store that implements UpdateStore, the data moves to the new token
+// With a store that implements [UpdateStore], the data moves to the new token
 // only if no logout deletes the old one first (see Destroy and
 // DestroyUser): RenewToken replaces the old token's data with an expired,
 // empty session at once, and the session's next save deletes the old token
 // after checking that it was not deleted meanwhile. If it was, by the time
 // RenewToken runs or by the time of the save, the session is gone as after
-// a refused save (see ErrSessionGone): its data is dropped, RenewToken or
+// a refused save (see [ErrSessionGone]): its data is dropped, RenewToken or
 // the save returns no error for it and sends no cookie, and a later Put
 // starts a new session. With other stores the old token is deleted at once
 // and the data always moves, as in SCS v2.
@@ -223,12 +223,12 @@ func (s *SessionManager) RenewToken(ctx context.Context) error {
 // session from the store. Values in the other session win on equal keys. A
 // token that is unknown, malformed or the session's own is ignored, and so is
 // one whose stored data cannot be decoded (it is reported as
-// EventUndecodable and left in the store).
+// [EventUndecodable] and left in the store).
 //
-// With a store that implements UpdateStore, the other session's data moves
+// With a store that implements [UpdateStore], the other session's data moves
 // as RenewToken moves a session's: if a logout deletes the other session
 // before this session's next save, the save deletes this session too and
-// is refused with ErrSessionGone, so logged-out data never survives in it.
+// is refused with [ErrSessionGone], so logged-out data never survives in it.
 func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
 	sd := s.getSessionData(ctx)
 
@@ -294,10 +294,10 @@ func (s *SessionManager) MergeSession(ctx context.Context, token string) error {
 // Iterate calls fn for every live session in the store, with a context that
 // carries that session, so fn can read it with Get, change it and Commit, or
 // Destroy it. It stops at the first error from fn and returns it. It returns
-// ErrNotIterable when the store cannot list its sessions. With
+// [ErrNotIterable] when the store cannot list its sessions. With
 // HashTokenInStore, Token returns the store key in fn; Destroy and Commit
 // still reach the right session. Sessions whose data cannot be decoded are
-// skipped and reported as EventUndecodable.
+// skipped and reported as [EventUndecodable].
 func (s *SessionManager) Iterate(ctx context.Context, fn func(context.Context) error) error {
 	all, err := s.storeAll(ctx)
 	if err != nil {

@@ -31,7 +31,7 @@ func mergeBackoff(n int) time.Duration {
 }
 
 // mergeGiveUp returns the error of a merged save that ran out of time: the
-// request's context error when ctx ended, else ErrConflict (MergeTimeout
+// request's context error when ctx ended, else [ErrConflict] (MergeTimeout
 // passed), which it also reports to OnEvent.
 func (s *SessionManager) mergeGiveUp(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {

@@ -8,7 +8,7 @@ import (
 
 // This file holds the moves of session data from one store key to another:
 // RenewToken moves a session to a new token, MergeSession moves another
-// session's data into this one. With an UpdateStore, a move never brings
+// session's data into this one. With an [UpdateStore], a move never brings
 // back data that a logout deleted while the request was in flight:
 //
 //  1. When the move starts, the old key is vacated with Update: it then
@@ -20,7 +20,7 @@ import (
 //  3. The old key is vacated again, which confirms that no logout deleted it
 //     meanwhile, and only then deleted and taken out of its user's index. If
 //     a logout did delete it, the save is undone: the new key is deleted,
-//     and the save returns ErrSessionGone.
+//     and the save returns [ErrSessionGone].
 //
 // A request that loads a tombstone gets a new, empty session; if it calls
 // Destroy (the user logs out with the old cookie), Destroy deletes the
@@ -80,7 +80,7 @@ func (s *SessionManager) vacate(ctx context.Context, up UpdateStore, key, user s
 // confirmMoves runs after sd was saved under key until expiry: it
 // confirms each move into the session (step 3 above) and deletes the keys
 // moved from. When a logout deleted one of them meanwhile, it deletes the
-// session just saved and returns ErrSessionGone.
+// session just saved and returns [ErrSessionGone].
 func (s *SessionManager) confirmMoves(ctx context.Context, sd *sessionData, key string, expiry time.Time) error {
 	sd.mu.Lock()
 	moves := sd.moved

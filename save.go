@@ -71,8 +71,8 @@ func (s *SessionManager) commit(ctx context.Context, sd *sessionData) (string, t
 }
 
 // commitExisting saves a session read from the store under key with
-// UpdateStore.Update, which never recreates a key that another request
-// deleted: then the session is gone (ErrSessionGone). The user's index
+// [UpdateStore.Update], which never recreates a key that another request
+// deleted: then the session is gone ([ErrSessionGone]). The user's index
 // entry is written first, so that a failure there leaves the stored data
 // as it was.
 func (s *SessionManager) commitExisting(ctx context.Context, sd *sessionData, up UpdateStore, key string, b []byte, expiry time.Time, u userMeta) error {
@@ -135,8 +135,8 @@ func (s *SessionManager) finishSave(ctx context.Context, sd *sessionData, create
 
 // afterSave runs after a session was saved under the store key key and, where
 // it has a user, indexed: it deletes the undecodable entry the session replaced, if
-// any, and sends EventCreated (created: the token was not in the store
-// before) or EventSaved.
+// any, and sends [EventCreated] (created: the token was not in the store
+// before) or [EventSaved].
 func (s *SessionManager) afterSave(ctx context.Context, sd *sessionData, created bool, key string) {
 	sd.mu.Lock()
 	sd.fresh = false
@@ -167,11 +167,11 @@ func (s *SessionManager) storeExpiry(deadline time.Time) time.Time {
 // commitMerged is Commit for MergeConcurrent and a session that exists in
 // the store under key (its token being token). It re-reads the session,
 // applies this request's changes to what the store holds now, and writes
-// the result with UpdateStore.CompareAndSwap when the store has it. Within
+// the result with [UpdateStore.CompareAndSwap] when the store has it. Within
 // this manager the saves of one session take turns (a per-session lock); a swap lost to another
 // process is retried after a jittered backoff until MergeTimeout has passed
 // or ctx ends. When the re-read finds the session gone and the store is an
-// UpdateStore, it returns ErrSessionGone. The merged data becomes the
+// [UpdateStore], it returns [ErrSessionGone]. The merged data becomes the
 // request's session data.
 func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, token, key string) (string, time.Time, error) {
 	bound, cancel := context.WithTimeout(ctx, max(s.MergeTimeout, 0))
@@ -221,7 +221,7 @@ func (s *SessionManager) commitMerged(ctx context.Context, sd *sessionData, toke
 		}
 		switch {
 		case !found:
-			// A store without UpdateStore: saved as before it had one.
+			// A store without [UpdateStore]: saved as before it had one.
 			err = s.storeCommit(ctx, key, b, expiry)
 		case up != nil:
 			var swapped bool

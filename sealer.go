@@ -2,9 +2,9 @@ package scs
 
 import "time"
 
-// Sealer keeps a session's data in its token instead of a store: the
+// [Sealer] keeps a session's data in its token instead of a store: the
 // client carries it, as in a cookie-based session (cookiestore.CookieStore).
-// Set SessionManager.Sealer to use one; the manager then uses no Store.
+// Set [SessionManager.Sealer] to use one; the manager then uses no Store.
 //
 // Every save makes a new token with Seal, and Load opens a token with Open.
 // A token is not limited to 43 characters, and HashTokenInStore,
@@ -28,6 +28,6 @@ type Sealer interface {
 	Open(name, token string) (b []byte, expiry time.Time, found bool, err error)
 }
 
-// maxSealedToken bounds the tokens a Sealer is asked to open: what a
+// maxSealedToken bounds the tokens a [Sealer] is asked to open: what a
 // browser keeps in one cookie.
 const maxSealedToken = 4096

@@ -29,8 +29,8 @@ type SessionManager struct {
 	// than IdleRefreshInterval behind what saving would set: a session is
 	// then written at most once per IdleRefreshInterval just to stay alive,
 	// and may expire up to IdleRefreshInterval earlier than IdleTimeout
-	// after its last use. It needs a store that implements ExpiryStore
-	// (memstore and every store module of this repository do), or a Sealer
+	// after its last use. It needs a store that implements [ExpiryStore]
+	// (memstore and every store module of this repository do), or a [Sealer]
 	// (cookiestore), whose Open tells the expiry;
 	// with other stores, and with the default of zero, every request saves
 	// the session, as in SCS v2.
@@ -60,14 +60,14 @@ type SessionManager struct {
 	// Within one SessionManager the saves of one session take turns (a
 	// lock per session, held only across that session's re-read and
 	// write). Across processes sharing a store, a store that implements
-	// UpdateStore (memstore and every store module of this repository do)
+	// [UpdateStore] (memstore and every store module of this repository do)
 	// makes each merge atomic with its CompareAndSwap: a save that lost to
 	// another process merges again after a short, jittered backoff, until
 	// MergeTimeout has passed or the request's context ends; only then does
-	// Commit return ErrConflict. With a store that lacks UpdateStore a
+	// Commit return [ErrConflict]. With a store that lacks [UpdateStore] a
 	// window of one read and write remains. When the re-read finds the
 	// session gone (destroyed or renewed by another request) and the store
-	// implements UpdateStore, the save is refused with ErrSessionGone, as
+	// implements [UpdateStore], the save is refused with [ErrSessionGone], as
 	// without MergeConcurrent; see Commit.
 	MergeConcurrent bool
 
@@ -75,13 +75,13 @@ type SessionManager struct {
 	// session is saved with a new user (a login), that user's oldest
 	// sessions beyond MaxUserSessions end, as with DestroyUserSession. The
 	// default, zero, sets no cap. It needs a store that implements
-	// UserIndexStore, or one that can list its sessions (then every login
+	// [UserIndexStore], or one that can list its sessions (then every login
 	// reads the whole store).
 	MaxUserSessions int
 
 	// MergeTimeout bounds how long a save with MergeConcurrent keeps
 	// retrying, including its wait for other requests of the same session
-	// in this manager, before Commit returns ErrConflict. The request's
+	// in this manager, before Commit returns [ErrConflict]. The request's
 	// context bounds it too. The default is 5 seconds; zero or less makes
 	// one attempt, without waiting.
 	MergeTimeout time.Duration
@@ -89,21 +89,21 @@ type SessionManager struct {
 	// Store holds the session data. The default is an in-memory
 	// memstore.MemStore with a cleanup goroutine every minute.
 	//
-	// The manager finds the store's optional capabilities (CtxStore,
-	// IterableStore, IterableCtxStore, ExpiryStore, UpdateStore,
-	// UserIndexStore) with StoreAs when it first uses it, and again only
-	// when Store changes. A store without UpdateStore cannot make a logout
-	// stick; the manager says so once, at first use (EventWeakStore).
+	// The manager finds the store's optional capabilities ([CtxStore],
+	// [IterableStore], [IterableCtxStore], [ExpiryStore], [UpdateStore],
+	// [UserIndexStore]) with [StoreAs] when it first uses it, and again only
+	// when Store changes. A store without [UpdateStore] cannot make a logout
+	// stick; the manager says so once, at first use ([EventWeakStore]).
 	Store Store
 
-	// Sealer, when set, keeps each session's data in its token instead of
-	// the Store, which is then not used: see Sealer and the cookiestore
+	// [Sealer], when set, keeps each session's data in its token instead of
+	// the Store, which is then not used: see [Sealer] and the cookiestore
 	// package. The default, nil, uses the Store.
 	Sealer Sealer
 
 	// StoreTimeout bounds each call to the store: the context passed to a
-	// context-aware store method (CtxStore, IterableCtxStore, ExpiryStore,
-	// UpdateStore, UserIndexStore) gets a deadline StoreTimeout
+	// context-aware store method ([CtxStore], [IterableCtxStore], [ExpiryStore],
+	// [UpdateStore], [UserIndexStore]) gets a deadline StoreTimeout
 	// away, or the request's own if sooner. Zero (the default) adds none,
 	// as in SCS v2. Store methods without a context cannot be bounded.
 	//
@@ -119,12 +119,12 @@ type SessionManager struct {
 	// Cookie configures the session cookie.
 	Cookie SessionCookie
 
-	// Codec encodes session data for the store. The default is GobCodec.
+	// Codec encodes session data for the store. The default is [GobCodec].
 	Codec Codec
 
 	// ErrorFunc is called by LoadAndSave when loading or saving fails. The
 	// default logs the error through log/slog's default logger, with the
-	// session's Event.ID as the attribute "session" (never its token), and
+	// session's [Event.ID] as the attribute "session" (never its token), and
 	// answers 500 Internal Server Error.
 	ErrorFunc func(http.ResponseWriter, *http.Request, error)
 
@@ -133,7 +133,7 @@ type SessionManager struct {
 	// undecodable data, store errors, merge conflicts and refused saves.
 	// The default, nil, sends none and costs nothing. It is called on the
 	// request's goroutine with the request's context, so it must be quick
-	// and safe for concurrent use; it never sees a raw token (see Event.ID).
+	// and safe for concurrent use; it never sees a raw token (see [Event.ID]).
 	OnEvent func(ctx context.Context, e Event)
 
 	// HashTokenInStore makes the store key the SHA-256 hash of the token
@@ -159,7 +159,7 @@ type SessionManager struct {
 	now func() time.Time
 }
 
-// SessionCookie configures the session cookie. The zero value is a
+// [SessionCookie] configures the session cookie. The zero value is a
 // non-persistent cookie with no attributes and no name, which LoadAndSave
 // refuses; New sets the defaults listed on each field.
 //
@@ -237,7 +237,7 @@ type SessionCookie struct {
 }
 
 // New returns a SessionManager with the defaults: Lifetime 24h, no idle
-// timeout, a memstore store, GobCodec, and a persistent, HttpOnly, SameSite=Lax
+// timeout, a memstore store, [GobCodec], and a persistent, HttpOnly, SameSite=Lax
 // cookie named "session" with Path "/".
 func New() *SessionManager {
 	s := &SessionManager{
@@ -350,7 +350,7 @@ func (s *SessionManager) loadAndSave(next http.Handler, header string) http.Hand
 // RequestToken returns the session token that LoadAndSave (header == "") or
 // LoadAndSaveHeader(header, ...) would read from r: the value of the session
 // cookie, or "" when there is none or it is longer than any token (or, with
-// a Sealer, any sealed session); or, when header is not "", the first
+// a [Sealer], any sealed session); or, when header is not "", the first
 // value of the request header of that name. Pass the result to Load.
 //
 // RequestToken and CommitAndWriteToken are the building blocks of
@@ -383,7 +383,7 @@ func (s *SessionManager) requestToken(r *http.Request, header string) string {
 // otherwise it sets the response header called header to the token, as
 // LoadAndSaveHeader does, with Cache-Control: no-store. After Destroy it
 // writes an expired cookie, or an empty header. A session that another
-// request destroyed or renewed since this one loaded it (ErrSessionGone)
+// request destroyed or renewed since this one loaded it ([ErrSessionGone])
 // is not saved, and nothing is written: clearing the cookie could delete
 // the one that request has just sent. An unchanged session writes nothing.
 //
@@ -399,7 +399,7 @@ func (s *SessionManager) CommitAndWriteToken(w http.ResponseWriter, r *http.Requ
 // client, in the session cookie or, when header is set, in that response
 // header; for a destroyed session it sends an expired cookie or an empty
 // header. A session whose save found it destroyed or renewed by another
-// request (ErrSessionGone) gets no cookie or header at all: clearing the
+// request ([ErrSessionGone]) gets no cookie or header at all: clearing the
 // cookie could delete the one that request has just sent. It reports
 // whether it succeeded; on failure it has called ErrorFunc.
 func (s *SessionManager) commitAndWriteToken(w http.ResponseWriter, r *http.Request, sd *sessionData, header string, hv *headerValues) bool {

@@ -9,7 +9,7 @@ import (
 
 // Store is the interface for session stores. Tokens given to a store are
 // either the session token itself (43 base64url characters) or, with
-// SessionManager.HashTokenInStore, its SHA-256 hash in the same alphabet.
+// [SessionManager.HashTokenInStore], its SHA-256 hash in the same alphabet.
 //
 // A Store must be safe for concurrent use by multiple goroutines.
 type Store interface {
@@ -28,48 +28,48 @@ type Store interface {
 	Commit(token string, b []byte, expiry time.Time) (err error)
 }
 
-// IterableStore is a Store that can list its live sessions.
+// [IterableStore] is a Store that can list its live sessions.
 type IterableStore interface {
 	// All returns the data of every session that has not expired, keyed by
 	// token. With no live sessions it returns an empty, non-nil map.
 	All() (map[string][]byte, error)
 }
 
-// CtxStore is a Store whose methods also take a context.Context. The
+// [CtxStore] is a Store whose methods also take a context.Context. The
 // SessionManager prefers these methods and passes the request's context, so a
 // cancelled request stops its store I/O.
 type CtxStore interface {
 	Store
 
-	// DeleteCtx is Store.Delete with a context.
+	// DeleteCtx is [Store.Delete] with a context.
 	DeleteCtx(ctx context.Context, token string) (err error)
 
-	// FindCtx is Store.Find with a context.
+	// FindCtx is [Store.Find] with a context.
 	FindCtx(ctx context.Context, token string) (b []byte, found bool, err error)
 
-	// CommitCtx is Store.Commit with a context.
+	// CommitCtx is [Store.Commit] with a context.
 	CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) (err error)
 }
 
-// IterableCtxStore is an IterableStore whose All also takes a context.
+// [IterableCtxStore] is an [IterableStore] whose All also takes a context.
 type IterableCtxStore interface {
-	// AllCtx is IterableStore.All with a context.
+	// AllCtx is [IterableStore.All] with a context.
 	AllCtx(ctx context.Context) (map[string][]byte, error)
 }
 
-// ExpiryStore is a Store that can return a session's stored expiry along
-// with its data. With SessionManager.IdleRefreshInterval set, the manager
+// [ExpiryStore] is a Store that can return a session's stored expiry along
+// with its data. With [SessionManager.IdleRefreshInterval] set, the manager
 // uses it to skip saving sessions that a request did not change and whose
 // idle expiry is still recent, so that an idle timeout does not cost a store
 // write on every request.
 type ExpiryStore interface {
-	// FindExpiry is Store.Find that also returns the expiry the session was
+	// FindExpiry is [Store.Find] that also returns the expiry the session was
 	// committed with. found is false, and err nil, for a missing or expired
 	// session. err is for system errors, including an ended ctx.
 	FindExpiry(ctx context.Context, token string) (b []byte, expiry time.Time, found bool, err error)
 }
 
-// UserIndexStore is a Store that keeps, beside its sessions, an index from
+// [UserIndexStore] is a Store that keeps, beside its sessions, an index from
 // user IDs to the sessions of each user, so that SessionManager's
 // UserSessions, DestroyUser and the device calls (ListUserSessions,
 // DestroyUserSession, DestroyOtherSessions) cost in proportion to one
@@ -97,20 +97,20 @@ type UserIndexStore interface {
 	UserSessions(ctx context.Context, userID string) ([]UserIndexEntry, error)
 }
 
-// UserIndexEntry is one session in a UserIndexStore's index of a user's
+// [UserIndexEntry] is one session in a [UserIndexStore]'s index of a user's
 // sessions: its store key (Token), its Expiry, when it got its user
 // (Created, the login), when it was last saved (LastActive: its last
-// request, to within SessionManager.IdleRefreshInterval) and the
+// request, to within [SessionManager.IdleRefreshInterval]) and the
 // application's Label for it (SetUserLabel; "" for none). A store keeps the
 // times to the millisecond at least, and the label as given (at most
-// MaxUserLabel bytes, any bytes). It is defined in an internal package so
+// [MaxUserLabel] bytes, any bytes). It is defined in an internal package so
 // that memstore, which this package imports, can use it too.
 type UserIndexEntry = userindex.Entry
 
-// MaxUserLabel is the longest label SetUserLabel keeps, in bytes.
+// [MaxUserLabel] is the longest label SetUserLabel keeps, in bytes.
 const MaxUserLabel = 200
 
-// UpdateStore is a Store with conditional writes: a write that happens only
+// [UpdateStore] is a Store with conditional writes: a write that happens only
 // while the session exists (Update), and one that happens only while the
 // session is unchanged (CompareAndSwap).
 //
@@ -120,14 +120,14 @@ const MaxUserLabel = 200
 // and it moves a session to a new token (RenewToken, MergeSession) only
 // after Update has confirmed that no logout deleted the old one: a logout
 // sticks. New sessions are still inserted with Commit. With
-// SessionManager.MergeConcurrent set, it merges concurrent changes with
+// [SessionManager.MergeConcurrent] set, it merges concurrent changes with
 // CompareAndSwap, atomically across processes.
 //
-// With a store that lacks UpdateStore, as every store written for SCS v2
+// With a store that lacks [UpdateStore], as every store written for SCS v2
 // does, sessions are saved with Commit, which recreates a deleted token, as
-// in SCS v2; the manager says so once, at first use (EventWeakStore). A
-// store that wraps another keeps the capability with WrapStore or an
-// Unwrap method (see StoreAs).
+// in SCS v2; the manager says so once, at first use ([EventWeakStore]). A
+// store that wraps another keeps the capability with [WrapStore] or an
+// Unwrap method (see [StoreAs]).
 //
 // Each method must cost no more than Commit: one operation of the engine (a
 // conditional UPDATE, SET ... XX, a transaction), never a read and a write

@@ -9,7 +9,7 @@ import (
 // A session whose stored data cannot be decoded (written by another codec,
 // truncated by a store, corrupted, or naming a gob type this program has not
 // registered) counts as no session: the request gets a new, empty session
-// with a new token, and OnEvent receives EventUndecodable with the decode
+// with a new token, and OnEvent receives [EventUndecodable] with the decode
 // error. The bad entry is left in the store until the new session is saved
 // or destroyed, and deleted then, so that a request that only reads costs no
 // store write and another instance that can still read the data (during a
@@ -17,7 +17,7 @@ import (
 //
 // The other paths that read stored data decide the same way: MergeSession
 // treats an undecodable session as unknown (nothing is merged, the entry is
-// left alone) and Iterate skips it, both reporting EventUndecodable;
+// left alone) and Iterate skips it, both reporting [EventUndecodable];
 // MergeConcurrent's re-read before a save overwrites it with this request's
 // data.
 
@@ -50,7 +50,7 @@ func (s *SessionManager) deleteUndecodable(ctx context.Context, key string) {
 }
 
 // decodeOrReport decodes b, stored under token; when it cannot, it reports
-// EventUndecodable and returns ok false.
+// [EventUndecodable] and returns ok false.
 func (s *SessionManager) decodeOrReport(ctx context.Context, key string, b []byte) (deadline time.Time, values map[string]interface{}, ok bool) {
 	deadline, values, err := s.Codec.Decode(b)
 	if err != nil {

@@ -49,12 +49,12 @@ func (s *SessionManager) sessionUser(values map[string]interface{}) userMeta {
 // ("log out everywhere") deletes it. An empty userID removes the
 // association. The ID is kept in the session's data under the key
 // "__userID" (Put, Remove or Clear of that key has the same effect) and,
-// when the store implements UserIndexStore, in the store's index of user
+// when the store implements [UserIndexStore], in the store's index of user
 // sessions from the session's next save on. The session is marked
 // modified. SetUser itself does no store I/O; its error is always nil.
 //
 // The index follows the user the session is saved with, whatever changed
-// it. With a store that implements UserIndexStore, saving a session that
+// it. With a store that implements [UserIndexStore], saving a session that
 // has a user costs one more store operation (its index entry takes the
 // session's new expiry: written before an existing session's data, so that
 // a failure leaves the session as it was, and after a new session's, which
@@ -95,14 +95,14 @@ func (s *SessionManager) UserID(ctx context.Context) string {
 }
 
 // UserSessions returns the sessions of the user userID (see SetUser) that
-// have not expired, each as its Event.ID, sorted: enough to count and show
+// have not expired, each as its [Event.ID], sorted: enough to count and show
 // them, never their tokens.
 //
-// With a store that implements UserIndexStore it costs one store operation,
+// With a store that implements [UserIndexStore] it costs one store operation,
 // whatever the number of sessions in the store. With any other store that
-// can list its sessions (IterableStore) it reads and decodes every session
+// can list its sessions ([IterableStore]) it reads and decodes every session
 // in the store, which can be slow; with a store that can do neither it
-// returns ErrNotIterable.
+// returns [ErrNotIterable].
 func (s *SessionManager) UserSessions(ctx context.Context, userID string) ([]string, error) {
 	keys, err := s.userKeys(ctx, userID, false)
 	if err != nil {
@@ -119,24 +119,24 @@ func (s *SessionManager) UserSessions(ctx context.Context, userID string) ([]str
 // DestroyUser deletes every session of the user userID (see SetUser) from
 // the store, "log out everywhere", and returns how many it deleted. The
 // clients of those sessions start new, empty sessions on their next
-// request. Each session deleted sends EventDestroyed.
+// request. Each session deleted sends [EventDestroyed].
 //
 // Once DestroyUser returns, no token of a session that was the user's when
-// it was called is valid, when the store implements UpdateStore: a request
+// it was called is valid, when the store implements [UpdateStore]: a request
 // in flight that loaded one of them cannot write it back (its save is
-// refused with ErrSessionGone) nor move its data to a new token with
+// refused with [ErrSessionGone]) nor move its data to a new token with
 // RenewToken or MergeSession (the move is undone, see RenewToken). To see
 // the moves that were confirmed while it ran, DestroyUser lists the user's
 // sessions again after deleting them, until a listing finds no new one.
 // With other stores, such requests can bring a session back, as in SCS v2.
 //
-// With a store that implements UserIndexStore it costs n+3 store
+// With a store that implements [UserIndexStore] it costs n+3 store
 // operations for a user with n sessions: two listings, one delete per
 // session, and one to take them out of the index (one listing and one
 // removal more for each round that finds sessions moved meanwhile). With
 // any other store that can list its sessions it reads and decodes every
 // session in the store, twice (see UserSessions); otherwise it returns
-// ErrNotIterable. On an error it returns the sessions deleted so far and
+// [ErrNotIterable]. On an error it returns the sessions deleted so far and
 // the error. Every store call is bounded by StoreTimeout.
 //
 // It does not change the session in ctx, even when it is one of the

@@ -5,18 +5,18 @@ import (
 	"time"
 )
 
-// StoreAs finds in store the capability T, an interface such as UpdateStore
-// or ExpiryStore, as errors.As finds an error: it returns store itself when
+// [StoreAs] finds in store the capability T, an interface such as [UpdateStore]
+// or [ExpiryStore], as errors.As finds an error: it returns store itself when
 // store implements T, and otherwise looks at the store that store wraps, if
 // store has a method Unwrap() Store, and so on down. A store made by
-// WrapStore has T when the store it wraps has it, and then StoreAs returns
+// [WrapStore] has T when the store it wraps has it, and then [StoreAs] returns
 // the wrapper, so that calls keep going through it.
 //
 // The SessionManager and the storetest kit find every optional capability
-// with StoreAs. A wrapper that implements only Store, and has an Unwrap
+// with [StoreAs]. A wrapper that implements only Store, and has an Unwrap
 // method, keeps every guarantee of the store it wraps (its other calls go
 // to that store directly); one without Unwrap hides them, and the manager
-// says so (EventWeakStore). WrapStore keeps them and sees every call.
+// says so ([EventWeakStore]). [WrapStore] keeps them and sees every call.
 func StoreAs[T any](store Store) (T, bool) {
 	var zero T
 	for store != nil {
@@ -35,7 +35,7 @@ func StoreAs[T any](store Store) (T, bool) {
 	return zero, false
 }
 
-// wrappedAs is StoreAs for a store made by WrapStore.
+// wrappedAs is [StoreAs] for a store made by [WrapStore].
 func wrappedAs[T any](w *wrappedStore) (T, bool) {
 	var zero T
 	switch any((*T)(nil)).(type) {
@@ -56,8 +56,8 @@ func wrappedAs[T any](w *wrappedStore) (T, bool) {
 	return StoreAs[T](w.inner) // a capability WrapStore does not know
 }
 
-// WrapStore returns a Store that passes every call to store through around,
-// and that has every capability store has (see StoreAs), no more: the way
+// [WrapStore] returns a Store that passes every call to store through around,
+// and that has every capability store has (see [StoreAs]), no more: the way
 // to add metrics, tracing, logging or a cache to a store without losing a
 // guarantee. around receives the request's context (bounded by
 // StoreTimeout), the operation's name ("Find", "Commit", "Delete", "All",
@@ -76,8 +76,8 @@ func WrapStore(store Store, around func(ctx context.Context, op string, call fun
 	return w
 }
 
-// wrappedStore is what WrapStore returns. It implements every store
-// interface; StoreAs reports only those the wrapped store has.
+// wrappedStore is what [WrapStore] returns. It implements every store
+// interface; [StoreAs] reports only those the wrapped store has.
 type wrappedStore struct {
 	inner  Store
 	around func(ctx context.Context, op string, call func(ctx context.Context) error) error

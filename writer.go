@@ -97,7 +97,7 @@ func (w *responseWriter) Flush() {
 // Hijack commits the session, then hands over the connection, so that
 // handlers that assert w.(http.Hijacker) (websockets, raw protocols) keep
 // working. Any cookie the save wrote is sent only if the handler writes it
-// itself. It returns ErrCommitFailed when the save failed, and an error
+// itself. It returns [ErrCommitFailed] when the save failed, and an error
 // wrapping http.ErrNotSupported when the underlying writer cannot hijack
 // (HTTP/2, for example).
 func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
