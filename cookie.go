@@ -8,6 +8,83 @@ import (
 	"time"
 )
 
+// [SessionCookie] configures the session cookie. The zero value is a
+// non-persistent cookie with no attributes and no name, which LoadAndSave
+// refuses; New sets the defaults listed on each field.
+//
+// LoadAndSave checks the settings when it is called (see [SessionCookie.Valid])
+// and panics, with a message starting "scs: ", on any that browsers would
+// silently drop: an
+// invalid Name, Path or Domain, a __Host- name without Secure, with a Path
+// other than "/" or with a Domain, a __Secure- name without Secure, and
+// SameSite=None or Partitioned without Secure. It never changes them.
+type SessionCookie struct {
+	// Name is the cookie's name. The default is "session".
+	//
+	// It must be a valid cookie name: letters, digits and
+	// !#$%&'*+-.^_`|~ only, with no spaces, separators such as ;,=" or
+	// control characters. Managers that serve the same request need
+	// different names. For a site served only over HTTPS, a name starting
+	// with "__Host-" (such as "__Host-session") is the strongest choice:
+	// browsers accept it only with Secure, Path "/" and no Domain, so a
+	// sibling subdomain or an HTTP page cannot set or shadow it. "__Secure-"
+	// asks for Secure only.
+	Name string
+
+	// Domain is the cookie's Domain attribute. The default is empty: the
+	// cookie is sent only to the host that set it.
+	//
+	// Setting it (to "example.com", say) also sends the cookie to every
+	// subdomain, which then sees the token; leave it empty unless those
+	// subdomains must share the session.
+	Domain string
+
+	// HttpOnly sets the HttpOnly attribute. The default is true.
+	//
+	// It hides the cookie from JavaScript, so a cross-site scripting flaw
+	// cannot read the token. Keep it unless scripts really need the token.
+	HttpOnly bool
+
+	// Path is the cookie's Path attribute. The default is "/": every path
+	// of the site. A __Host- cookie requires "/".
+	Path string
+
+	// SameSite is the cookie's SameSite attribute. The default is
+	// http.SameSiteLaxMode.
+	//
+	// Lax sends the cookie on same-site requests and on top-level
+	// navigations from other sites, which blocks most cross-site request
+	// forgery while links into the site keep the user logged in. Strict
+	// sends it on same-site requests only: safer, but a user who follows a
+	// link from elsewhere arrives logged out. None sends it on every
+	// cross-site request (for embedded or cross-site use) and requires
+	// Secure; protect state-changing requests against forgery yourself.
+	// http.SameSiteDefaultMode writes no attribute, which browsers now
+	// treat as Lax.
+	SameSite http.SameSite
+
+	// Secure sets the Secure attribute: the browser sends the cookie over
+	// HTTPS only. The default is false, so that plain-HTTP development
+	// servers work.
+	//
+	// Set it in production on any site served over HTTPS, so that the
+	// token never travels in clear text. It is required with SameSite
+	// None, Partitioned and the __Host- and __Secure- name prefixes.
+	// Browsers treat http://localhost as secure, so it works in local
+	// development there too.
+	Secure bool
+
+	// Partitioned sets the Partitioned attribute (CHIPS): in a third-party
+	// context the browser keeps a separate cookie per top-level site. The
+	// default is false. It requires Secure.
+	Partitioned bool
+
+	// Persist makes the cookie outlive the browser session, with Expires
+	// and Max-Age set to the session's expiry. The default is true. When
+	// false the cookie persists only after RememberMe(ctx, true).
+	Persist bool
+}
+
 // maxCookieValue bounds the length of a session cookie value that
 // cookieValue returns: a token is 43 characters, so a longer value cannot be
 // one and is treated as no cookie. The rest of the Cookie header is not

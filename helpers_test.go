@@ -1,10 +1,13 @@
 package scs
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/seed3bbca6c1/scs/memstore"
 )
@@ -75,4 +78,64 @@ func fetch(t *testing.T, url, cookie string) (*http.Response, string) {
 		t.Fatal(err)
 	}
 	return resp, string(body)
+}
+
+func (c *countingStore) Find(token string) ([]byte, bool, error) {
+	c.mu.Lock()
+	c.finds++
+	err := c.fail
+	c.mu.Unlock()
+	if err != nil {
+		return nil, false, err
+	}
+	return c.Store.Find(token)
+}
+
+func (c *countingStore) Commit(token string, b []byte, expiry time.Time) error {
+	c.mu.Lock()
+	c.commits++
+	err := c.fail
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return c.Store.Commit(token, b, expiry)
+}
+
+func (c *countingStore) Delete(token string) error {
+	c.mu.Lock()
+	c.dels++
+	err := c.fail
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return c.Store.Delete(token)
+}
+
+func (e *expiryCounting) Commit(token string, b []byte, expiry time.Time) error {
+	e.commits++
+	return e.MemStore.Commit(token, b, expiry)
+}
+
+func (e *expiryCounting) Update(ctx context.Context, token string, b []byte, expiry time.Time) (bool, error) {
+	e.commits++
+	return e.MemStore.Update(ctx, token, b, expiry)
+}
+
+// countingStore counts the calls that reach the store and can fail them.
+type countingStore struct {
+	Store
+	mu                   sync.Mutex
+	finds, commits, dels int
+	fail                 error
+}
+
+type parentKey struct{}
+
+// expiryCounting is a memstore that counts writes (Commit and Update) and,
+// through the embedded *memstore.MemStore, implements ExpiryStore.
+type expiryCounting struct {
+	*memstore.MemStore
+	commits int
 }

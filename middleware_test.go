@@ -2,10 +2,12 @@ package scs
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // frameworkMiddleware is middleware as another framework's adapter would
@@ -182,5 +184,104 @@ func TestNilManagerWrapsWithoutPanic(t *testing.T) {
 			}()
 			mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
 		}()
+	}
+}
+
+func TestPutThenGetAcrossRequests(t *testing.T) {
+	s := newManager(t)
+	w := do(t, s, put(s, "message", "Hello from a session!"), "")
+	c := sessionCookie(w, "session")
+	if c == nil {
+		t.Fatal("no session cookie after Put")
+	}
+	if !validToken(c.Value) {
+		t.Fatalf("cookie value %q is not a token", c.Value)
+	}
+	if got := w.Header().Get("Cache-Control"); got != `no-cache="Set-Cookie"` {
+		t.Errorf("Cache-Control = %q", got)
+	}
+	if got := w.Header().Get("Vary"); got != "Cookie" {
+		t.Errorf("Vary = %q", got)
+	}
+
+	w = do(t, s, getString(s, "message"), c.Value)
+	if w.Body.String() != "Hello from a session!" {
+		t.Errorf("body = %q", w.Body.String())
+	}
+	if w.Header().Get("Set-Cookie") != "" || w.Header().Get("Cache-Control") != "" {
+		t.Errorf("an unmodified session wrote headers: %v", w.Header())
+	}
+	if w.Header().Get("Vary") != "Cookie" {
+		t.Error("Vary: Cookie missing on a read")
+	}
+}
+
+func TestMultipleManagersOnOneRequest(t *testing.T) {
+	a, b := newManager(t), newManager(t)
+	b.Cookie.Name = "other"
+	b.Lifetime = time.Hour
+	h := a.LoadAndSave(b.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.Put(r.Context(), "k", "from a")
+		b.Put(r.Context(), "k", "from b")
+	})))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	ca, cb := sessionCookie(w, "session"), sessionCookie(w, "other")
+	if ca == nil || cb == nil || ca.Value == cb.Value {
+		t.Fatalf("cookies %+v %+v", ca, cb)
+	}
+	if cb.MaxAge > 3601 || ca.MaxAge < 86000 {
+		t.Errorf("lifetimes mixed up: a %d b %d", ca.MaxAge, cb.MaxAge)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(ca)
+	r.AddCookie(cb)
+	w = httptest.NewRecorder()
+	a.LoadAndSave(b.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, a.GetString(r.Context(), "k"), "|", b.GetString(r.Context(), "k"))
+	}))).ServeHTTP(w, r)
+	if w.Body.String() != "from a|from b" {
+		t.Errorf("body %q", w.Body.String())
+	}
+}
+
+func TestNestedLoadAndSaveOfOneManagerSavesOnce(t *testing.T) {
+	s := newManager(t)
+	cs := &countingStore{Store: s.Store}
+	s.Store = cs
+	h := s.LoadAndSave(s.LoadAndSave(put(s, "k", "v")))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	if n := len(w.Result().Cookies()); n != 1 || cs.commits != 1 {
+		t.Fatalf("%d cookies and %d commits, want 1 and 1", n, cs.commits)
+	}
+}
+
+func TestLoadAndSaveHeader(t *testing.T) {
+	s := newManager(t)
+	serve := func(h http.HandlerFunc, token string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", "/", nil)
+		if token != "" {
+			r.Header.Set("X-Session-Token", token)
+		}
+		w := httptest.NewRecorder()
+		s.LoadAndSaveHeader("x-session-token", h).ServeHTTP(w, r)
+		return w
+	}
+	w := serve(put(s, "k", "v"), "")
+	tok := w.Header().Get("X-Session-Token")
+	if !validToken(tok) || w.Header().Get("Set-Cookie") != "" || w.Header().Get("Vary") != "X-Session-Token" {
+		t.Fatalf("headers after Put: %v", w.Header())
+	}
+	w = serve(getString(s, "k"), tok)
+	if w.Body.String() != "v" || w.Header().Get("X-Session-Token") != "" {
+		t.Fatalf("read: body %q headers %v", w.Body.String(), w.Header())
+	}
+	w = serve(func(w http.ResponseWriter, r *http.Request) { s.Destroy(r.Context()) }, tok)
+	if v, ok := w.Header()["X-Session-Token"]; !ok || v[0] != "" {
+		t.Fatalf("after Destroy the header is %q, %v; want present and empty", v, ok)
+	}
+	if w := serve(getString(s, "k"), tok); w.Body.String() != "" {
+		t.Error("destroyed session still loads")
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/seed3bbca6c1/scs/memstore"
 )
 
 func TestValidToken(t *testing.T) {
@@ -77,4 +79,26 @@ func TestMadeUpTokenLoadsAsInSCS(t *testing.T) {
 	if w := do(t, s, getString(s, "state"), "some-session-id"); w.Body.String() != "abc" {
 		t.Errorf("LoadAndSave with the made-up token read %q", w.Body.String())
 	}
+}
+
+func FuzzCookieToken(f *testing.F) {
+	tok, _ := generateToken()
+	for _, seed := range []string{"session=" + tok, "a=b; session=\"" + tok + "\"", "session=", ";;;=;", "session=\xff\x00"} {
+		f.Add(seed)
+	}
+	s := New()
+	s.Store = memstore.NewWithCleanupInterval(0)
+	f.Fuzz(func(t *testing.T, header string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Cookie", header)
+		v := cookieValue(r, "session", maxCookieValue)
+		if validToken(v) && len(v) != tokenLen {
+			t.Fatalf("validToken accepted %q", v)
+		}
+		w := httptest.NewRecorder()
+		s.LoadAndSave(getString(s, "k")).ServeHTTP(w, r)
+		if w.Code != 200 || w.Body.Len() != 0 {
+			t.Fatalf("cookie %q: code %d body %q", header, w.Code, w.Body.String())
+		}
+	})
 }
