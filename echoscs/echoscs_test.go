@@ -1,20 +1,16 @@
 package echoscs
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"regexp"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/seed3bbca6c1/scs"
-	"github.com/seed3bbca6c1/scs/memstore"
 )
 
 // app is an Echo application behind LoadAndSave on a real HTTP server, with
@@ -73,70 +69,6 @@ func (a *app) get(path string) (*http.Response, string) {
 }
 
 var sessionCookie = regexp.MustCompile(`^session=[A-Za-z0-9_-]{43}; Path=/; Expires=[^;]+; Max-Age=86400; HttpOnly; SameSite=Lax$`)
-
-// TestStreamingResponseCarriesTheCookie checks that a handler which sends
-// its headers and first chunk before it finishes (c.Stream's WriteHeader,
-// then Flush) has the cookie in those headers, and the session is saved by
-// then.
-func TestStreamingResponseCarriesTheCookie(t *testing.T) {
-	sm := scs.New()
-	a := newApp(t, sm)
-	release := make(chan struct{})
-	a.e.GET("/stream", func(c echo.Context) error {
-		sm.Put(c.Request().Context(), "msg", "streamed")
-		c.Response().Header().Set(echo.HeaderContentType, "text/event-stream")
-		c.Response().WriteHeader(http.StatusOK)
-		io.WriteString(c.Response(), "data: one\n\n")
-		c.Response().Flush()
-		<-release
-		return c.Stream(http.StatusOK, "text/event-stream", strings.NewReader("data: two\n\n"))
-	})
-	resp, err := a.client.Get(a.srv.URL + "/stream")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	// The handler is still blocked: these headers left with the first chunk.
-	if sc := resp.Header.Get("Set-Cookie"); !sessionCookie.MatchString(sc) {
-		t.Errorf("Set-Cookie = %q", sc)
-	}
-	line, err := bufio.NewReader(resp.Body).ReadString('\n')
-	if err != nil || line != "data: one\n" {
-		t.Fatalf("first chunk %q, %v", line, err)
-	}
-	if _, body := a.get("/get"); body != "streamed" {
-		t.Errorf("/get while streaming = %q", body)
-	}
-	close(release)
-}
-
-// TestFlushBeforeAnyWriteCarriesTheCookie checks a handler that flushes
-// before writing: Echo's Response.Flush skips its own WriteHeader, and the
-// headers leave with the flush.
-func TestFlushBeforeAnyWriteCarriesTheCookie(t *testing.T) {
-	sm := scs.New()
-	a := newApp(t, sm)
-	release := make(chan struct{})
-	a.e.GET("/flush", func(c echo.Context) error {
-		sm.Put(c.Request().Context(), "msg", "flushed")
-		c.Response().Flush()
-		<-release
-		return nil
-	})
-	resp, err := a.client.Get(a.srv.URL + "/flush")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if sc := resp.Header.Get("Set-Cookie"); !sessionCookie.MatchString(sc) {
-		t.Errorf("Set-Cookie = %q", sc)
-	}
-	close(release)
-	io.Copy(io.Discard, resp.Body)
-	if _, body := a.get("/get"); body != "flushed" {
-		t.Errorf("/get = %q", body)
-	}
-}
 
 // TestHandlerErrorResponseCarriesTheCookie checks that a session changed by a
 // handler that then returns an error is saved, and that the response written
@@ -203,54 +135,5 @@ func TestCookieIsSetBeforeEchoCommits(t *testing.T) {
 	}
 	if _, body := a.get("/get"); body != "first" {
 		t.Errorf("/get = %q, want the value saved at commit", body)
-	}
-}
-
-// failingStore is a memstore whose Commit fails once fail is set.
-type failingStore struct {
-	*memstore.MemStore
-	fail bool
-}
-
-func (s *failingStore) Commit(token string, b []byte, expiry time.Time) error {
-	if s.fail {
-		return errors.New("disk full")
-	}
-	return s.MemStore.Commit(token, b, expiry)
-}
-
-// TestSaveFailureIsAnsweredByErrorFunc checks that when the store fails as
-// the handler's status line is about to leave, ErrorFunc's answer is what the client gets, without the
-// handler's status or body appended.
-func TestSaveFailureIsAnsweredByErrorFunc(t *testing.T) {
-	sm := scs.New()
-	sm.Store = &failingStore{MemStore: memstore.NewWithCleanupInterval(0), fail: true}
-	var gotErr error
-	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		gotErr = err
-		http.Error(w, "session store down", http.StatusServiceUnavailable)
-	}
-	a := newApp(t, sm)
-	var writeErr error
-	a.e.GET("/write", func(c echo.Context) error {
-		sm.Put(c.Request().Context(), "msg", "x")
-		c.Response().WriteHeader(http.StatusOK)
-		_, writeErr = io.WriteString(c.Response(), "handler body")
-		return nil
-	})
-	resp, body := a.get("/write")
-	if resp.StatusCode != http.StatusServiceUnavailable || body != "session store down\n" {
-		t.Errorf("response %d %q", resp.StatusCode, body)
-	}
-	if gotErr == nil || !strings.Contains(gotErr.Error(), "disk full") {
-		t.Errorf("ErrorFunc got %v", gotErr)
-	}
-	if !errors.Is(writeErr, scs.ErrCommitFailed) {
-		t.Errorf("handler's write returned %v, want ErrCommitFailed", writeErr)
-	}
-	// Also when nothing was written: the middleware saves after the handler.
-	resp, body = a.get("/put?v=x")
-	if resp.StatusCode != http.StatusServiceUnavailable || body != "session store down\n" {
-		t.Errorf("/put response %d %q", resp.StatusCode, body)
 	}
 }

@@ -1,7 +1,6 @@
 package echov5scs
 
 import (
-	"bufio"
 	"compress/gzip"
 	"errors"
 	"io"
@@ -18,7 +17,6 @@ import (
 	echomw "github.com/labstack/echo/v5/middleware"
 	"github.com/seed3bbca6c1/scs"
 	"github.com/seed3bbca6c1/scs/internal/adaptertest"
-	"github.com/seed3bbca6c1/scs/memstore"
 )
 
 // build returns the middleware for sm: LoadAndSave when header is "",
@@ -139,73 +137,6 @@ func committed(t *testing.T, c *echo.Context) bool {
 		t.Fatalf("echo.UnwrapResponse(%T): %v", c.Response(), err)
 	}
 	return resp.Committed
-}
-
-// TestStreamingResponseCarriesTheCookie checks that a handler which sends
-// its headers and first chunk before it finishes (WriteHeader, then Flush
-// through http.NewResponseController, then c.Stream) has the cookie in
-// those headers, and the session is saved by then.
-func TestStreamingResponseCarriesTheCookie(t *testing.T) {
-	sm := scs.New()
-	a := newApp(t, sm)
-	release := make(chan struct{})
-	a.e.GET("/stream", func(c *echo.Context) error {
-		sm.Put(c.Request().Context(), "msg", "streamed")
-		c.Response().Header().Set(echo.HeaderContentType, "text/event-stream")
-		c.Response().WriteHeader(http.StatusOK)
-		io.WriteString(c.Response(), "data: one\n\n")
-		if err := http.NewResponseController(c.Response()).Flush(); err != nil {
-			return err
-		}
-		<-release
-		return c.Stream(http.StatusOK, "text/event-stream", strings.NewReader("data: two\n\n"))
-	})
-	resp, err := a.client.Get(a.srv.URL + "/stream")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	// The handler is still blocked: these headers left with the first chunk.
-	if sc := resp.Header.Get("Set-Cookie"); !sessionCookie.MatchString(sc) {
-		t.Errorf("Set-Cookie = %q", sc)
-	}
-	line, err := bufio.NewReader(resp.Body).ReadString('\n')
-	if err != nil || line != "data: one\n" {
-		t.Fatalf("first chunk %q, %v", line, err)
-	}
-	if _, body := a.get("/get"); body != "streamed" {
-		t.Errorf("/get while streaming = %q", body)
-	}
-	close(release)
-}
-
-// TestFlushBeforeAnyWriteCarriesTheCookie checks a handler that flushes
-// before writing, by asserting http.Flusher on c.Response(): Echo's
-// Response.Flush skips its own WriteHeader, and the headers leave with the
-// flush.
-func TestFlushBeforeAnyWriteCarriesTheCookie(t *testing.T) {
-	sm := scs.New()
-	a := newApp(t, sm)
-	release := make(chan struct{})
-	a.e.GET("/flush", func(c *echo.Context) error {
-		sm.Put(c.Request().Context(), "msg", "flushed")
-		c.Response().(http.Flusher).Flush()
-		<-release
-		return nil
-	})
-	resp, err := a.client.Get(a.srv.URL + "/flush")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if sc := resp.Header.Get("Set-Cookie"); !sessionCookie.MatchString(sc) {
-		t.Errorf("Set-Cookie = %q", sc)
-	}
-	close(release)
-	io.Copy(io.Discard, resp.Body)
-	if _, body := a.get("/get"); body != "flushed" {
-		t.Errorf("/get = %q", body)
-	}
 }
 
 // TestHandlerErrorResponseCarriesTheCookie checks that a session changed by a
@@ -366,72 +297,6 @@ func TestUnderEchoGzip(t *testing.T) {
 		}
 		if _, body := a.get("/get"); body != tc.saved {
 			t.Errorf("%s: /get = %q", tc.path, body)
-		}
-	}
-}
-
-// failingStore is a memstore whose Commit fails once fail is set.
-type failingStore struct {
-	*memstore.MemStore
-	fail bool
-}
-
-func (s *failingStore) Commit(token string, b []byte, expiry time.Time) error {
-	if s.fail {
-		return errors.New("disk full")
-	}
-	return s.MemStore.Commit(token, b, expiry)
-}
-
-// TestSaveFailureIsAnsweredByErrorFunc checks that when the store fails as
-// the handler's status line is about to leave, ErrorFunc's answer is what
-// the client gets, without the handler's status or body appended, and
-// without Echo's error page for an error the handler returns; Echo's
-// Response records ErrorFunc's status, for the logging middleware.
-func TestSaveFailureIsAnsweredByErrorFunc(t *testing.T) {
-	sm := scs.New()
-	sm.Store = &failingStore{MemStore: memstore.NewWithCleanupInterval(0), fail: true}
-	var gotErr error
-	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		gotErr = err
-		http.Error(w, "session store down", http.StatusServiceUnavailable)
-	}
-	a := newApp(t, sm)
-	var writeErr error
-	var status int
-	a.e.GET("/write", func(c *echo.Context) error {
-		sm.Put(c.Request().Context(), "msg", "x")
-		c.Response().WriteHeader(http.StatusOK)
-		_, writeErr = io.WriteString(c.Response(), "handler body")
-		if resp, err := echo.UnwrapResponse(c.Response()); err == nil {
-			status = resp.Status
-		}
-		return nil
-	})
-	a.e.GET("/fail", func(c *echo.Context) error {
-		sm.Put(c.Request().Context(), "msg", "x")
-		return echo.NewHTTPError(http.StatusTeapot, "no coffee")
-	})
-	resp, body := a.get("/write")
-	if resp.StatusCode != http.StatusServiceUnavailable || body != "session store down\n" {
-		t.Errorf("response %d %q", resp.StatusCode, body)
-	}
-	if gotErr == nil || !strings.Contains(gotErr.Error(), "disk full") {
-		t.Errorf("ErrorFunc got %v", gotErr)
-	}
-	if !errors.Is(writeErr, scs.ErrCommitFailed) {
-		t.Errorf("handler's write returned %v, want ErrCommitFailed", writeErr)
-	}
-	if status != http.StatusServiceUnavailable {
-		t.Errorf("Echo's Response.Status = %d, want ErrorFunc's 503", status)
-	}
-	// Also through c.String, and for a handler that writes nothing and
-	// returns an error: the middleware saves after the handler, and Echo's
-	// HTTPErrorHandler adds nothing to ErrorFunc's answer.
-	for _, path := range []string{"/put?v=x", "/fail"} {
-		resp, body = a.get(path)
-		if resp.StatusCode != http.StatusServiceUnavailable || body != "session store down\n" {
-			t.Errorf("%s: response %d %q", path, resp.StatusCode, body)
 		}
 	}
 }

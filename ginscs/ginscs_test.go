@@ -1,20 +1,16 @@
 package ginscs
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"regexp"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/seed3bbca6c1/scs"
-	"github.com/seed3bbca6c1/scs/memstore"
 )
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -77,44 +73,6 @@ func (a *app) get(path string) (*http.Response, string) {
 }
 
 var sessionCookie = regexp.MustCompile(`^session=[A-Za-z0-9_-]{43}; Path=/; Expires=[^;]+; Max-Age=86400; HttpOnly; SameSite=Lax$`)
-
-// TestStreamingResponseCarriesTheCookie checks that c.Stream's first flush
-// sends the cookie, and the session is saved by then.
-func TestStreamingResponseCarriesTheCookie(t *testing.T) {
-	sm := scs.New()
-	a := newApp(t, sm)
-	release := make(chan struct{})
-	a.g.GET("/stream", func(c *gin.Context) {
-		sm.Put(c.Request.Context(), "msg", "streamed")
-		c.Header("Content-Type", "text/event-stream")
-		step := 0
-		c.Stream(func(w io.Writer) bool {
-			step++
-			if step == 2 {
-				<-release
-			}
-			io.WriteString(w, "data: chunk\n\n")
-			return step < 2
-		})
-	})
-	resp, err := a.client.Get(a.srv.URL + "/stream")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	// The handler is still blocked: these headers left with the first chunk.
-	if sc := resp.Header.Get("Set-Cookie"); !sessionCookie.MatchString(sc) {
-		t.Errorf("Set-Cookie = %q", sc)
-	}
-	line, err := bufio.NewReader(resp.Body).ReadString('\n')
-	if err != nil || line != "data: chunk\n" {
-		t.Fatalf("first chunk %q, %v", line, err)
-	}
-	if _, body := a.get("/get"); body != "streamed" {
-		t.Errorf("/get while streaming = %q", body)
-	}
-	close(release)
-}
 
 // TestHandlerErrorResponseCarriesTheCookie checks both of Gin's error
 // styles: AbortWithError in the handler, and c.Error left for an error
@@ -188,44 +146,5 @@ func TestCookieIsSetBeforeGinWrites(t *testing.T) {
 	}
 	if _, body := a.get("/get"); body != "first" {
 		t.Errorf("/get = %q, want the value saved at write", body)
-	}
-}
-
-// failingStore is a memstore whose Commit fails.
-type failingStore struct{ *memstore.MemStore }
-
-func (s failingStore) Commit(string, []byte, time.Time) error {
-	return errors.New("disk full")
-}
-
-// TestSaveFailureIsAnsweredByErrorFunc checks that when the store fails as
-// the handler writes, ErrorFunc's answer is what the client gets, without
-// the handler's status or body, and the rest of the chain is aborted.
-func TestSaveFailureIsAnsweredByErrorFunc(t *testing.T) {
-	sm := scs.New()
-	sm.Store = failingStore{memstore.NewWithCleanupInterval(0)}
-	var gotErr error
-	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		gotErr = err
-		http.Error(w, "session store down", http.StatusServiceUnavailable)
-	}
-	a := newApp(t, sm)
-	var writeErr error
-	var aborted bool
-	a.g.GET("/write", func(c *gin.Context) {
-		sm.Put(c.Request.Context(), "msg", "x")
-		c.Status(http.StatusOK)
-		_, writeErr = c.Writer.WriteString("handler body")
-		aborted = c.IsAborted()
-	})
-	resp, body := a.get("/write")
-	if resp.StatusCode != http.StatusServiceUnavailable || body != "session store down\n" {
-		t.Errorf("response %d %q", resp.StatusCode, body)
-	}
-	if gotErr == nil || !strings.Contains(gotErr.Error(), "disk full") {
-		t.Errorf("ErrorFunc got %v", gotErr)
-	}
-	if !errors.Is(writeErr, scs.ErrCommitFailed) || !aborted {
-		t.Errorf("handler's write returned %v, aborted %v; want ErrCommitFailed, true", writeErr, aborted)
 	}
 }

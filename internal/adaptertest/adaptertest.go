@@ -4,9 +4,10 @@
 // the guarantees of scs's own LoadAndSave: sessions are stored, renewed
 // and destroyed, in a cookie or a token header; it refuses cookie settings
 // that browsers drop when it is built; it builds for a nil manager and
-// fails clearly only when a request reaches it; and a handler that panics
+// fails clearly only when a request reaches it; a handler that panics
 // saves nothing, so that the framework's recovery answers without a
-// cookie. The echoscs, echov5scs and ginscs tests run it through their
+// cookie; the cookie leaves with the first flush or chunk of a streamed
+// response; and a failed save is answered by ErrorFunc alone. The echoscs, echov5scs and ginscs tests run it through their
 // framework's real router, and its own test runs it on LoadAndSave. It
 // uses the standard library and memstore only.
 package adaptertest
@@ -61,6 +62,9 @@ func Run(t *testing.T, a Adapter) {
 	t.Run("RefusesBadCookies", func(t *testing.T) { RefusesBadCookies(t, a) })
 	t.Run("NilManager", func(t *testing.T) { NilManager(t, a) })
 	t.Run("PanicSavesNothing", func(t *testing.T) { PanicSavesNothing(t, a) })
+	t.Run("Streaming", func(t *testing.T) { Streaming(t, a) })
+	t.Run("FlushFirst", func(t *testing.T) { FlushFirst(t, a) })
+	t.Run("SaveFailure", func(t *testing.T) { SaveFailure(t, a) })
 }
 
 // BadCookies are session cookie settings that browsers or net/http drop,
