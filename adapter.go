@@ -55,7 +55,7 @@ func (s *SessionManager) store(ctx context.Context) *storeAdapter {
 // resolve finds the capabilities of the manager's Store and [Sealer].
 func (s *SessionManager) resolve() *storeAdapter {
 	a := &storeAdapter{store: s.Store, sealer: s.Sealer}
-	a.fixed = comparable(s.Store) && comparable(s.Sealer)
+	a.fixed = canCompare(s.Store) && canCompare(s.Sealer)
 	if s.Sealer != nil || s.Store == nil {
 		return a
 	}
@@ -68,8 +68,8 @@ func (s *SessionManager) resolve() *storeAdapter {
 	return a
 }
 
-// comparable reports whether v can be compared with == without a panic.
-func comparable(v any) bool {
+// canCompare reports whether v can be compared with == without a panic.
+func canCompare(v any) bool {
 	return v == nil || reflect.TypeOf(v).Comparable()
 }
 
@@ -133,20 +133,19 @@ func (s *SessionManager) storeFind(ctx context.Context, key string) ([]byte, boo
 // manager needs it (IdleRefreshInterval) and the store can tell it; the
 // expiry is zero otherwise. A [Sealer]'s token is opened with Open, which
 // always tells the expiry.
-func (s *SessionManager) storeFindExpiry(ctx context.Context, token string) ([]byte, time.Time, bool, error) {
+func (s *SessionManager) storeFindExpiry(ctx context.Context, token, key string) ([]byte, time.Time, bool, error) {
 	a := s.store(ctx)
 	if a.sealer != nil {
 		b, expiry, found, err := a.sealer.Open(s.Cookie.Name, token)
 		return b, expiry, found, s.storeFailed(ctx, token, err)
 	}
 	if a.expiry != nil && s.IdleTimeout > 0 && s.IdleRefreshInterval > 0 {
-		key := s.keyOf(token)
 		sctx, cancel := s.storeContext(ctx)
 		defer cancel()
 		b, expiry, found, err := a.expiry.FindExpiry(sctx, key)
 		return b, expiry, found, s.storeFailed(ctx, key, err)
 	}
-	b, found, err := s.storeFind(ctx, s.keyOf(token))
+	b, found, err := s.storeFind(ctx, key)
 	return b, time.Time{}, found, err
 }
 

@@ -35,16 +35,18 @@ type loaded struct {
 	w   responseWriter
 }
 
-func (s *SessionManager) newLoaded(parent context.Context, deadline time.Time, token string, values map[string]interface{}) *loaded {
+// newLoaded allocates the state of a request whose session is stored under
+// key (token's store key; "" with no token).
+func (s *SessionManager) newLoaded(parent context.Context, deadline time.Time, token, key string, values map[string]interface{}) *loaded {
 	l := &loaded{}
-	l.sd.deadline, l.sd.token, l.sd.key, l.sd.values = deadline, token, s.keyOf(token), values
+	l.sd.deadline, l.sd.token, l.sd.key, l.sd.values = deadline, token, key, values
 	l.sd.changes.merge = s.MergeConcurrent
 	l.ctx = sessionCtx{Context: parent, key: s.contextKey, sd: &l.sd}
 	return l
 }
 
-func (s *SessionManager) newContext(parent context.Context, deadline time.Time, token string, values map[string]interface{}) context.Context {
-	return &s.newLoaded(parent, deadline, token, values).ctx
+func (s *SessionManager) newContext(parent context.Context, deadline time.Time, token, key string, values map[string]interface{}) context.Context {
+	return &s.newLoaded(parent, deadline, token, key, values).ctx
 }
 
 // getSessionData returns the manager's session data in ctx. It panics when

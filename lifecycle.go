@@ -28,28 +28,29 @@ func (s *SessionManager) load(ctx context.Context, token string) (*loaded, error
 		if token != "" {
 			s.emit(ctx, EventInvalidToken, "", nil)
 		}
-		return s.newLoaded(ctx, s.clock().Add(s.Lifetime).UTC(), "", nil), nil
+		return s.newLoaded(ctx, s.clock().Add(s.Lifetime).UTC(), "", "", nil), nil
 	}
-	b, stored, found, err := s.storeFindExpiry(ctx, token)
+	key := s.keyOf(token) // hashed once per request, with HashTokenInStore
+	b, stored, found, err := s.storeFindExpiry(ctx, token, key)
 	if err != nil {
 		return nil, fmt.Errorf("scs: load session: %w", err)
 	}
 	if !found {
-		return s.newLoaded(ctx, s.clock().Add(s.Lifetime).UTC(), "", nil), nil
+		return s.newLoaded(ctx, s.clock().Add(s.Lifetime).UTC(), "", "", nil), nil
 	}
 	deadline, values, err := s.Codec.Decode(b)
 	if err != nil {
-		return s.loadUndecodable(ctx, s.keyOf(token), err), nil
+		return s.loadUndecodable(ctx, key, err), nil
 	}
 	if !s.live(deadline) {
 		// Past its deadline: a tombstone (see move.go), or data that the
 		// store keeps a little longer than it should.
-		l := s.newLoaded(ctx, s.clock().Add(s.Lifetime).UTC(), "", nil)
-		l.sd.stale = s.keyOf(token)
+		l := s.newLoaded(ctx, s.clock().Add(s.Lifetime).UTC(), "", "", nil)
+		l.sd.stale = key
 		return l, nil
 	}
-	l := s.newLoaded(ctx, deadline, token, values)
-	s.emit(ctx, EventLoaded, l.sd.key, nil)
+	l := s.newLoaded(ctx, deadline, token, key, values)
+	s.emit(ctx, EventLoaded, key, nil)
 	if !s.sealing() {
 		l.sd.changes.stored, l.sd.changes.user = l.sd.key, userOf(values)
 	}
@@ -308,9 +309,9 @@ func (s *SessionManager) Iterate(ctx context.Context, fn func(context.Context) e
 		if !ok || !s.live(deadline) {
 			continue
 		}
-		sctx := s.newContext(ctx, deadline, key, values)
+		sctx := s.newContext(ctx, deadline, key, key, values)
 		sd := s.getSessionData(sctx)
-		sd.key, sd.changes.stored, sd.changes.user = key, key, userOf(values)
+		sd.changes.stored, sd.changes.user = key, userOf(values)
 		if err := fn(sctx); err != nil {
 			return err
 		}

@@ -102,3 +102,35 @@ func FuzzCookieToken(f *testing.F) {
 		}
 	})
 }
+
+// validToken reports whether t can be a token this package generated: 43
+// characters of the base64url alphabet, and a last character that encodes no
+// stray bits. The tests check generated tokens with it.
+func validToken(t string) bool {
+	if len(t) != tokenLen {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		if !isBase64URL(t[i]) {
+			return false
+		}
+	}
+	// 32 bytes are 256 bits: the last of the 43 characters carries 4 bits,
+	// so its low 2 bits are zero in every canonical encoding.
+	return base64URLValue(t[tokenLen-1])&3 == 0
+}
+
+func base64URLValue(c byte) byte {
+	switch {
+	case 'A' <= c && c <= 'Z':
+		return c - 'A'
+	case 'a' <= c && c <= 'z':
+		return c - 'a' + 26
+	case '0' <= c && c <= '9':
+		return c - '0' + 52
+	case c == '-':
+		return 62
+	default:
+		return 63
+	}
+}

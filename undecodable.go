@@ -25,7 +25,7 @@ import (
 // data stored for token, and reports the failure.
 func (s *SessionManager) loadUndecodable(ctx context.Context, key string, err error) *loaded {
 	s.emit(ctx, EventUndecodable, key, fmt.Errorf("scs: decode session: %w", err))
-	l := s.newLoaded(ctx, s.clock().Add(s.Lifetime).UTC(), "", nil)
+	l := s.newLoaded(ctx, s.clock().Add(s.Lifetime).UTC(), "", "", nil)
 	l.sd.undecodable = key
 	return l
 }
