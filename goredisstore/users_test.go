@@ -109,52 +109,7 @@ func checkUserIndexPrefixCollision(t *testing.T, newStore func(prefix string) *R
 		{"scs:", "app1:bob-" + suffix, "app1:", "bob-" + suffix},
 	} {
 		t.Run(c.prefixA+c.userA+"|"+c.prefixB+c.userB, func(t *testing.T) {
-			checkUserIndexApart(t, newStore(c.prefixA), c.userA, newStore(c.prefixB), c.userB)
+			kvtest.UserIndexApart(t, newStore(c.prefixA), c.prefixA, c.userA, newStore(c.prefixB), c.prefixB, c.userB)
 		})
-	}
-}
-
-// checkUserIndexApart gives userA a session in a and userB one in b, then
-// checks that each manager lists and destroys only its own user's session.
-func checkUserIndexApart(t *testing.T, a *RedisStore, userA string, b *RedisStore, userB string) {
-	t.Helper()
-	ctx := context.Background()
-	expiry := time.Now().Add(time.Minute)
-	tokA, tokB := storetest.Token(t), storetest.Token(t)
-	for _, e := range []struct {
-		st          *RedisStore
-		user, token string
-	}{{a, userA, tokA}, {b, userB, tokB}} {
-		st, user, token := e.st, e.user, e.token
-		if err := st.Commit(token, []byte("data"), expiry); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.AddUserSession(ctx, user, scs.UserIndexEntry{Token: token, Expiry: expiry}); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			st.Delete(token)
-			st.RemoveUserSessions(ctx, user, []string{token})
-		})
-	}
-	smA, smB := scs.New(), scs.New()
-	smA.Store, smB.Store = a, b
-	if ids, err := smA.UserSessions(ctx, userA); err != nil || len(ids) != 1 {
-		t.Fatalf("UserSessions(%q) on %q = %q, %v; want one session", userA, a.prefix, ids, err)
-	}
-	if n, err := smA.DestroyUser(ctx, userA); err != nil || n != 1 {
-		t.Fatalf("DestroyUser(%q) on %q = %d, %v; want 1", userA, a.prefix, n, err)
-	}
-	if _, found, _ := a.Find(tokA); found {
-		t.Errorf("DestroyUser(%q) on %q left its session", userA, a.prefix)
-	}
-	if _, found, _ := b.Find(tokB); !found {
-		t.Fatalf("DestroyUser(%q) on %q deleted the session of %q on %q", userA, a.prefix, userB, b.prefix)
-	}
-	if n, err := smB.DestroyUser(ctx, userB); err != nil || n != 1 {
-		t.Fatalf("DestroyUser(%q) on %q = %d, %v; want 1", userB, b.prefix, n, err)
-	}
-	if _, found, _ := b.Find(tokB); found {
-		t.Errorf("DestroyUser(%q) on %q left its session", userB, b.prefix)
 	}
 }

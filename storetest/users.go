@@ -91,18 +91,10 @@ func indexTokens(ix scs.UserIndexStore, user string) ([]string, error) {
 	return tokens, err
 }
 
+// wantUserSessions fails t unless user's index lists exactly want.
 func wantUserSessions(t *testing.T, ix scs.UserIndexStore, user string, want ...string) {
 	t.Helper()
-	got, err := indexTokens(ix, user)
-	if err != nil {
-		t.Fatalf("UserSessions(%s): %v", user, err)
-	}
-	slices.Sort(got)
-	want = slices.Clone(want)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Fatalf("UserSessions(%s) = %q, want %q", user, got, want)
-	}
+	wantUserSessionsNamed(t, ix, user, user, want...)
 }
 
 // testLogoutEverywhere checks, through real HTTP, that a session manager on

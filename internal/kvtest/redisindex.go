@@ -93,3 +93,54 @@ func UserIndexEntries(t *testing.T, st scs.UserIndexStore, userKey func(user str
 		t.Fatal("AddUserSession took a token with a NUL")
 	}
 }
+
+// UserIndexApart gives userA a session in a and userB one in b, two stores
+// (named nameA and nameB in messages, such as by their key prefixes) that
+// share one engine and keep indexes of user sessions, then checks that each
+// manager lists and destroys only its own user's session.
+func UserIndexApart(t *testing.T, a scs.Store, nameA, userA string, b scs.Store, nameB, userB string) {
+	t.Helper()
+	ctx := context.Background()
+	expiry := time.Now().Add(time.Minute)
+	tokA, tokB := storetest.Token(t), storetest.Token(t)
+	for _, e := range []struct {
+		st          scs.Store
+		user, token string
+	}{{a, userA, tokA}, {b, userB, tokB}} {
+		st, user, token := e.st, e.user, e.token
+		ix, ok := scs.StoreAs[scs.UserIndexStore](st)
+		if !ok {
+			t.Fatalf("%T keeps no index of user sessions", st)
+		}
+		if err := st.Commit(token, []byte("data"), expiry); err != nil {
+			t.Fatal(err)
+		}
+		if err := ix.AddUserSession(ctx, user, scs.UserIndexEntry{Token: token, Expiry: expiry}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			st.Delete(token)
+			ix.RemoveUserSessions(ctx, user, []string{token})
+		})
+	}
+	smA, smB := scs.New(), scs.New()
+	smA.Store, smB.Store = a, b
+	if ids, err := smA.UserSessions(ctx, userA); err != nil || len(ids) != 1 {
+		t.Fatalf("UserSessions(%q) on %q = %q, %v; want one session", userA, nameA, ids, err)
+	}
+	if n, err := smA.DestroyUser(ctx, userA); err != nil || n != 1 {
+		t.Fatalf("DestroyUser(%q) on %q = %d, %v; want 1", userA, nameA, n, err)
+	}
+	if _, found, _ := a.Find(tokA); found {
+		t.Errorf("DestroyUser(%q) on %q left its session", userA, nameA)
+	}
+	if _, found, _ := b.Find(tokB); !found {
+		t.Fatalf("DestroyUser(%q) on %q deleted the session of %q on %q", userA, nameA, userB, nameB)
+	}
+	if n, err := smB.DestroyUser(ctx, userB); err != nil || n != 1 {
+		t.Fatalf("DestroyUser(%q) on %q = %d, %v; want 1", userB, nameB, n, err)
+	}
+	if _, found, _ := b.Find(tokB); found {
+		t.Errorf("DestroyUser(%q) on %q left its session", userB, nameB)
+	}
+}
