@@ -47,7 +47,7 @@ func LogoutRaces(t *testing.T, newStore func(t *testing.T) scs.Store) {
 		}
 		for _, action := range []string{"Put", "RenewToken", "MergeSession", "SetUser", "IdleRefresh"} {
 			whens := []string{"before", "after"}
-			if logout == "DestroyUser" && indexed && (action == "RenewToken" || action == "MergeSession") {
+			if logout == "DestroyUser" && (action == "RenewToken" || action == "MergeSession") {
 				whens = append(whens, "during")
 			}
 			for _, when := range whens {
@@ -68,7 +68,7 @@ type raceOptions struct {
 type raceCase struct {
 	logout string // Destroy or DestroyUser
 	action string // what request A does once it goes on
-	when   string // the logout comes "before" A's action, "after" it (before A's save), or "during" A's save (DestroyUser has listed the sessions and not deleted them yet)
+	when   string // the logout comes "before" A's action, "after" it (before A's save), or "during" A's save (DestroyUser has listed the sessions, from the index or by reading the store, and not deleted them yet)
 	raceOptions
 }
 
@@ -159,8 +159,11 @@ func (c raceCase) run(t *testing.T, st scs.Store) {
 	m1, h1 := c.raceManager(st, user, loaded, acted, goOn, save)
 	st2, listed, resume := st, make(chan struct{}), make(chan struct{})
 	if c.when == "during" {
-		ix, _ := scs.StoreAs[scs.UserIndexStore](st)
-		st2 = &pausingIndex{Store: st, ix: ix, listed: listed, resume: resume}
+		if ix, ok := scs.StoreAs[scs.UserIndexStore](st); ok {
+			st2 = &pausingIndex{Store: st, ix: ix, listed: listed, resume: resume}
+		} else {
+			st2 = &pausingList{Store: st, listed: listed, resume: resume}
+		}
 	}
 	m2, h2 := c.raceManager(st2, user, make(chan struct{}, 1), make(chan struct{}, 1), nil, nil)
 	srv1, srv2 := httptest.NewServer(h1), httptest.NewServer(h2)
@@ -389,6 +392,38 @@ func (p *pausingIndex) UserSessions(ctx context.Context, userID string) ([]scs.U
 		<-p.resume
 	}
 	return keys, err
+}
+
+// pausingList wraps a store without an index of user sessions, which
+// DestroyUser reads whole (All); its first listing, once it has its
+// answer, closes listed and waits for resume. Unwrap keeps the other
+// capabilities.
+type pausingList struct {
+	scs.Store
+	listed, resume chan struct{}
+	once           atomic.Bool
+}
+
+// Unwrap gives the SessionManager the wrapped store's other capabilities.
+func (p *pausingList) Unwrap() scs.Store { return p.Store }
+
+func (p *pausingList) All() (map[string][]byte, error) {
+	return p.AllCtx(context.Background())
+}
+
+func (p *pausingList) AllCtx(ctx context.Context) (map[string][]byte, error) {
+	var all map[string][]byte
+	var err error
+	if it, ok := scs.StoreAs[scs.IterableCtxStore](p.Store); ok {
+		all, err = it.AllCtx(ctx)
+	} else if it, ok := scs.StoreAs[scs.IterableStore](p.Store); ok {
+		all, err = it.All()
+	}
+	if !p.once.Swap(true) {
+		close(p.listed)
+		<-p.resume
+	}
+	return all, err
 }
 
 var errIndexDown = errors.New("storetest: the index is down (injected)")
