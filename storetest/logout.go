@@ -27,11 +27,14 @@ import (
 // points: before A's action, and between A's action and A's save. Every
 // combination runs with MergeConcurrent and HashTokenInStore off and on.
 //
+// The logout can also be DestroyUserSession: another device of hers ends
+// this session by its ID from a devices page.
+//
 // After each, no token (her old one, A's cookie, the logout's) may load
 // her data, every request must have been answered 200, and DestroyUser
 // cases must leave her no session in the index. Cases need
 // scs.UpdateStore; DestroyUser cases also need scs.UserIndexStore or
-// scs.IterableStore.
+// scs.IterableStore, and DestroyUserSession cases scs.UserIndexStore.
 func LogoutRaces(t *testing.T, newStore func(t *testing.T) scs.Store) {
 	t.Helper()
 	st := newStore(t)
@@ -41,8 +44,8 @@ func LogoutRaces(t *testing.T, newStore func(t *testing.T) scs.Store) {
 	_, indexed := scs.StoreAs[scs.UserIndexStore](st)
 	_, iterable := scs.StoreAs[scs.IterableStore](st)
 	_, iterableCtx := scs.StoreAs[scs.IterableCtxStore](st)
-	for _, logout := range []string{"Destroy", "DestroyUser"} {
-		if logout == "DestroyUser" && !indexed && !iterable && !iterableCtx {
+	for _, logout := range []string{"Destroy", "DestroyUser", "DestroyUserSession"} {
+		if logout == "DestroyUser" && !indexed && !iterable && !iterableCtx || logout == "DestroyUserSession" && !indexed {
 			continue
 		}
 		for _, action := range []string{"Put", "RenewToken", "MergeSession", "SetUser", "IdleRefresh"} {
@@ -120,6 +123,16 @@ func (c raceCase) raceManager(st scs.Store, user string, loaded, acted chan<- st
 	})
 	mux.HandleFunc("/everywhere", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := m.DestroyUser(r.Context(), user); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+	})
+	mux.HandleFunc("/end", func(w http.ResponseWriter, r *http.Request) {
+		// Another device of hers ends this session from its devices page.
+		ok, err := m.DestroyUserSession(r.Context(), user, r.URL.Query().Get("id"))
+		if err == nil && !ok {
+			err = errors.New("DestroyUserSession found no such session of hers")
+		}
+		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 		}
 	})
@@ -257,8 +270,11 @@ func (c raceCase) run(t *testing.T, st scs.Store) {
 // its response sets.
 func (c raceCase) logOut(t *testing.T, srv *httptest.Server, alice string) []string {
 	path, token := "/logout", alice
-	if c.logout == "DestroyUser" {
+	switch c.logout {
+	case "DestroyUser":
 		path, token = "/everywhere", ""
+	case "DestroyUserSession":
+		path, token = "/end?id="+HashedToken(alice)[:12], ""
 	}
 	resp, body, err := get(srv, path, token)
 	if err != nil || resp.StatusCode != http.StatusOK {
