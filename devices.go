@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -67,7 +68,15 @@ func (s *SessionManager) ListUserSessions(ctx context.Context, userID string) ([
 	for i, e := range entries {
 		list[i] = UserSession{ID: s.eventID(e.Token), Created: e.Created, LastActive: e.LastActive, Expiry: e.Expiry, Label: e.Label, Current: e.Token == current}
 	}
-	slices.SortFunc(list, func(a, b UserSession) int { return b.Created.Compare(a.Created) })
+	slices.SortFunc(list, func(a, b UserSession) int {
+		if c := b.Created.Compare(a.Created); c != 0 {
+			return c
+		}
+		if c := b.LastActive.Compare(a.LastActive); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 	return list, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/seed3bbca6c1/scs"
 	"github.com/seed3bbca6c1/scs/memstore"
@@ -34,7 +35,9 @@ func TestDeviceCallsCost(t *testing.T) {
 		}
 		return ctx
 	}
-	laptop, phone := login("laptop"), login("phone")
+	laptop := login("laptop")
+	time.Sleep(2 * time.Millisecond) // starts are kept to the millisecond
+	phone := login("phone")
 	count := func(f func()) []string {
 		mu.Lock()
 		ops = nil

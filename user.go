@@ -8,8 +8,10 @@ import (
 )
 
 // The session keys under which SetUser keeps the session's user ID (a
-// string), the time the session got that user (a time.Time), and
-// SetUserLabel its label (a string): values SCS v2 reads like any other.
+// string), the time the session got that user (an int64, Unix
+// milliseconds), and SetUserLabel its label (a string): basic types, which
+// SCS v2 decodes without registering anything (a time.Time would need
+// gob.Register in an SCS v2 process sharing the store).
 const (
 	userKey      = "__userID"
 	userSinceKey = "__userSince"
@@ -27,7 +29,9 @@ type userMeta struct {
 // userMetaOf returns the user of a session with values.
 func userMetaOf(values map[string]interface{}) userMeta {
 	u := userMeta{id: userOf(values)}
-	u.created, _ = values[userSinceKey].(time.Time)
+	if ms, ok := values[userSinceKey].(int64); ok {
+		u.created = time.UnixMilli(ms).UTC()
+	}
 	u.label, _ = values[userLabelKey].(string)
 	return u
 }
@@ -38,8 +42,9 @@ func userMetaOf(values map[string]interface{}) userMeta {
 func (s *SessionManager) sessionUser(values map[string]interface{}) userMeta {
 	u := userMetaOf(values)
 	if u.id != "" && u.created.IsZero() {
-		u.created = s.clock().UTC()
-		values[userSinceKey] = u.created
+		ms := s.clock().UnixMilli()
+		u.created = time.UnixMilli(ms).UTC()
+		values[userSinceKey] = ms
 	}
 	return u
 }
@@ -75,7 +80,7 @@ func (s *SessionManager) SetUser(ctx context.Context, userID string) error {
 			sd.values = make(map[string]interface{})
 		}
 		if sd.values[userKey] != userID {
-			sd.values[userSinceKey] = s.clock().UTC() // a new login
+			sd.values[userSinceKey] = s.clock().UnixMilli() // a new login
 		}
 		sd.values[userKey] = userID
 	}

@@ -109,3 +109,36 @@ func TestMergeSessionKeepsIndexInStep(t *testing.T) {
 		t.Fatalf("after merging alice's session into carol's: alice %s, carol %s sessions; want 1, 0", a, c)
 	}
 }
+
+// TestUserKeysAreBasicTypes checks that what SetUser and SetUserLabel put
+// in a session is of types encoding/gob decodes without registration
+// (strings and integers), so that an SCS v2 process sharing the store,
+// which has registered nothing, still reads sessions that have a user.
+func TestUserKeysAreBasicTypes(t *testing.T) {
+	sm := scs.New()
+	ctx, err := sm.Load(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm.SetUser(ctx, "alice")
+	sm.SetUserLabel(ctx, "Firefox on Linux")
+	tok, _, err := sm.Commit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, _ := sm.Store.Find(tok)
+	_, values, err := sm.Codec.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range values {
+		switch v.(type) {
+		case string, int64:
+		default:
+			t.Errorf("the session holds %s as a %T, which an SCS v2 process must register with gob to read", k, v)
+		}
+	}
+	if len(values) != 3 {
+		t.Errorf("the session holds %v, want the user, its start and its label", values)
+	}
+}
